@@ -80,6 +80,8 @@ export const K8S = {
   evictionHardMemoryMiB: 100,
   /** kubelet housekeeping: how often eviction thresholds are checked (10 s). */
   kubeletEvictionPeriodSeconds: 10,
+  /** evictionPressureTransitionPeriod 5 m: a pressure condition is held that long after it clears. */
+  evictionPressureTransitionSeconds: 300,
   /** Pod GC: --terminated-pod-gc-threshold 12500. */
   terminatedPodGcThreshold: 12500,
 } as const;

@@ -36,6 +36,8 @@ export interface NodeState {
   draining: boolean;
   ready: NodeReady;
   memoryPressure: boolean;
+  /** Last time the kubelet saw memory below its eviction threshold was crossed. */
+  lastPressureMs: number | null;
   /** Time of the last lease renewal the control plane saw (while the kubelet is silent). */
   lastLeaseMs: number;
   /** Each kubelet renews on its own phase, as real kubelets are not synchronized. */
@@ -353,6 +355,9 @@ export interface ClusterState {
   seq: number;
   rng: Record<RngStream, RngState>;
   nodes: Record<string, NodeState>;
+  /** Node names in join order: the scheduler's rotation and the city's stable layout. */
+  nodeOrder: string[];
+  schedulerNextStart: number;
   pods: Record<string, PodState>;
   images: Record<string, Image>;
   deployments: Record<string, DeploymentState>;

@@ -21,8 +21,7 @@ export type BareCommand = {
 
 export type BareCommandResult = { ok: true } | { ok: false; error: string };
 
-/** Until the shared state records the packaging itself, the shipment carries it alongside. */
-type Shipment = NonNullable<ClusterState["bare"]> & { packaging?: BareAppState["packaging"] };
+type Shipment = NonNullable<ClusterState["bare"]>;
 
 /** Most machines have some Python; Node.js is an extra that one machine in four lacks. */
 const MISSING_ONE_IN: Readonly<Record<string, number>> = { python: 0, node: 4 };
@@ -123,8 +122,8 @@ export function bareCommand(s: ClusterState, cmd: BareCommand): BareCommandResul
 export function bareNodeJoined(s: ClusterState, nodeName: string): void {
   const node = s.nodes[nodeName];
   if (!node) return;
-  const ship = s.bare as Shipment | null;
-  node.bare = ship ? outcome(node, ship, ship.packaging ?? "bare") : null;
+  const ship = s.bare;
+  node.bare = ship ? outcome(node, ship, ship.packaging) : null;
 }
 
 export function bareServing(s: ClusterState, nodeName: string): boolean {

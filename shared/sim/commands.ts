@@ -14,7 +14,7 @@ import { cordon, kubeletInputsChanged, leaseAlive, removeTaint, MEMORY_PRESSURE 
 import { drain } from "./drain.ts";
 import { newDeployment, replicaSetsFor } from "./workloads.ts";
 import { nextInt } from "./rng.ts";
-import { composeCommand, initComposeHost } from "./compose.ts";
+import { composeCommand, composeHostDown, composeHostUp, initComposeHost } from "./compose.ts";
 import { assignRuntimes, bareCommand, bareNodeJoined } from "./bare.ts";
 import type { ClusterState, NodeState, PodState, PodTemplate } from "./types.ts";
 
@@ -153,6 +153,7 @@ const handlers: { [T in Command["type"]]: Handler<T> } = {
     if (typeof node === "string") return fail(node);
     if (!node.powered) return fail(`node "${node.name}" is already powered off`);
     changeNode(s, node, (n) => (n.powered = false));
+    if (s.mode === "compose") composeHostDown(s, node.name);
     record(s, "Warning", "NodePoweredOff", `node/${node.name}`, `Machine ${node.name} lost power`, node.name);
     return ok(`node/${node.name} powered off`);
   },
@@ -169,12 +170,14 @@ const handlers: { [T in Command["type"]]: Handler<T> } = {
   restoreNode(s, c) {
     const node = needNode(s, c.node);
     if (typeof node === "string") return fail(node);
+    const wasOff = !node.powered;
     changeNode(s, node, (n) => {
       n.powered = true;
       n.partitioned = false;
       n.speed = 1;
       n.systemMemoryMiB = 0;
     });
+    if (wasOff && s.mode === "compose") composeHostUp(s, node.name);
     record(s, "Normal", "NodeRestored", `node/${node.name}`, `Machine ${node.name} is back on the network`, node.name);
     return ok(`node/${node.name} restored`);
   },
@@ -190,8 +193,8 @@ const handlers: { [T in Command["type"]]: Handler<T> } = {
   memoryPressure(s, c) {
     const node = needNode(s, c.node);
     if (typeof node === "string") return fail(node);
-    // A memory hog outside Kubernetes' control takes 95% of the machine; the kubelet's eviction loop reacts.
-    node.systemMemoryMiB = c.on ? Math.round(node.capacity.memoryMiB * 0.95) : 0;
+    // A memory hog outside Kubernetes' control leaves less than the eviction threshold free; the kubelet's eviction loop reacts.
+    node.systemMemoryMiB = c.on ? node.capacity.memoryMiB - Math.floor(K8S.evictionHardMemoryMiB / 2) : 0;
     if (!c.on && node.memoryPressure) {
       node.memoryPressure = false;
       removeTaint(node, MEMORY_PRESSURE);

@@ -136,7 +136,7 @@ function exitContainer(
     return;
   }
   // Docker forgets the backoff once a container has stayed up long enough.
-  
+  if (ranMs >= DOCKER.restartBackoffResetMs) c.backoffMs = 0;
   const delay = c.backoffMs === 0 ? DOCKER.restartBackoffInitialMs : Math.min(c.backoffMs * 2, DOCKER.restartBackoffMaxMs);
   c.backoffMs = delay;
   c.status = "restarting";

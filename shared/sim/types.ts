@@ -367,7 +367,7 @@ export interface ClusterState {
   pdbs: Record<string, PdbState>;
   registryDown: boolean;
   compose: { services: ComposeServiceSpec[] } | null;
-  bare: { app: string; needs: Record<string, string> } | null;
+  bare: { app: string; packaging: "bare" | "image"; needs: Record<string, string> } | null;
   queue: SimEvent[];
   /** Reconcilers to run before time moves on (watch-driven controllers). */
   dirty: { replicaSets: string[]; deployments: string[]; scheduling: boolean };

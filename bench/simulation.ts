@@ -10,8 +10,11 @@
  *   npm run bench -- --json            one JSON object per scenario and line
  *   npm run bench -- --sizes 30,300    only some sizes;  --steps 200  fewer measured steps
  *   npm run bench -- --budget 60       wall-clock seconds a measured run may take (default 180)
+ *   npm run bench -- --profile DIR     write a V8 CPU profile of each measured run (setup excluded)
  */
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
 import { fileURLToPath } from "node:url";
 import { advance, applyCommand, createCluster, stateHash, type ClusterState, type Command } from "../shared/sim/index.ts";
 
@@ -34,6 +37,7 @@ interface Options {
   sizes: number[];
   steps: number;
   budgetMs: number;
+  profileDir: string | null;
 }
 
 interface Timeline {
@@ -52,6 +56,8 @@ interface Result {
   heapMB: number;
   stepMsMean: number;
   stepMsMax: number;
+  /** When the slowest step ran, in simulated seconds after the kill (negative: before it). */
+  stepMaxAtS: number;
   steps: number;
   stepsPlanned: number;
   setup: { addNodesMs: number; deployMs: number; warmupMs: number; warmupSimS: number };
@@ -69,13 +75,14 @@ interface Result {
 }
 
 function parseArgs(argv: string[]): Options {
-  const opt: Options = { json: false, sizes: [30, 300, 1000, 10_000], steps: DEFAULT_STEPS, budgetMs: 180_000 };
+  const opt: Options = { json: false, sizes: [30, 300, 1000, 10_000], steps: DEFAULT_STEPS, budgetMs: 180_000, profileDir: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--json") opt.json = true;
     else if (a === "--sizes") opt.sizes = argv[++i]!.split(",").map(Number);
     else if (a === "--steps") opt.steps = Number(argv[++i]);
     else if (a === "--budget") opt.budgetMs = Number(argv[++i]) * 1000;
+    else if (a === "--profile") opt.profileDir = argv[++i]!;
     else throw new Error(`unknown argument ${a}`);
   }
   return opt;
@@ -168,8 +175,9 @@ function observe(s: ClusterState, victim: string, victimPods: string[], tl: Time
   if (tl.evictedAtMs !== null && tl.recoveredAtMs === null && allReady(s)) tl.recoveredAtMs = s.timeMs;
 }
 
-function measure(s: ClusterState, opt: Options): { times: number[]; tl: Timeline } {
+function measure(s: ClusterState, opt: Options): { times: number[]; ends: number[]; tl: Timeline } {
   const times: number[] = [];
+  const ends: number[] = [];
   const tl: Timeline = { killedAtMs: 0, notReadyAtMs: null, evictedAtMs: null, recoveredAtMs: null };
   let victim = "";
   let victimPods: string[] = [];
@@ -182,11 +190,31 @@ function measure(s: ClusterState, opt: Options): { times: number[]; tl: Timeline
       cmd(s, { type: "killNode", node: victim });
     }
     times.push(timed(() => advance(s, STEP_MS)));
+    ends.push(s.timeMs);
     if (victim) observe(s, victim, victimPods, tl);
     const pastMinimum = step >= KILL_AT_STEP + MIN_AFTER_KILL;
     if (pastMinimum && performance.now() - t0 > opt.budgetMs) break;
   }
-  return { times, tl };
+  return { times, ends, tl };
+}
+
+/**
+ * node --cpu-prof would mix setup (scheduling every pod) into the profile; this profiles only fn.
+ * An in-process inspector session answers synchronously, so no await is needed.
+ */
+function profiled<T>(file: string | null, fn: () => T): T {
+  if (!file) return fn();
+  const session = new Session();
+  session.connect();
+  session.post("Profiler.enable");
+  session.post("Profiler.start");
+  const out = fn();
+  session.post("Profiler.stop", (err, res) => {
+    if (err) throw err;
+    writeFileSync(file, JSON.stringify(res.profile));
+  });
+  session.disconnect();
+  return out;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -214,7 +242,8 @@ function runScenario(nodes: number, opt: Options): Result {
   const baseHeap = heapMB();
   const { s, setup } = build(nodes);
   const pods = Object.keys(s.pods).length;
-  const { times, tl } = measure(s, opt);
+  const profile = opt.profileDir ? `${opt.profileDir}/measure-${nodes}.cpuprofile` : null;
+  const { times, ends, tl } = profiled(profile, () => measure(s, opt));
   const heap = heapMB();
   const sorted = [...times].sort((a, b) => a - b);
   const counts = podCounts(s);
@@ -232,6 +261,7 @@ function runScenario(nodes: number, opt: Options): Result {
     heapMB: round(heap, 1),
     stepMsMean: round(times.reduce((a, b) => a + b, 0) / times.length),
     stepMsMax: round(sorted[sorted.length - 1]!),
+    stepMaxAtS: (ends[times.indexOf(sorted[sorted.length - 1]!)]! - tl.killedAtMs) / 1000,
     steps: times.length,
     stepsPlanned: opt.steps,
     setup: { addNodesMs: round(setup.addNodesMs, 0), deployMs: round(setup.deployMs, 0), warmupMs: round(setup.warmupMs, 0), warmupSimS: setup.warmupSimS },

@@ -51,6 +51,8 @@ export const commandSchema = z.discriminatedUnion("type", [
     durationSeconds: int(1, 86_400),
   }),
   z.object({ type: z.literal("setBaseline"), service: name, rps: z.number().min(0).max(1_000_000) }),
+  /** A Service in front of an app (kubectl expose); deploy creates one too. */
+  z.object({ type: z.literal("expose"), service: name, app: name.optional(), baselineRps: z.number().min(0).max(1_000_000).optional() }),
   z.object({
     type: z.literal("deploy"),
     app: name,

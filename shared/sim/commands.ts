@@ -266,17 +266,16 @@ const handlers: { [T in Command["type"]]: Handler<T> } = {
     if (c.minReadySeconds !== undefined) dep.minReadySeconds = c.minReadySeconds;
     if (c.progressDeadlineSeconds !== undefined) dep.progressDeadlineSeconds = c.progressDeadlineSeconds;
     s.deployments[dep.name] = dep;
-    if (!s.services[c.app]) {
-      s.services[c.app] = {
-        name: c.app,
-        app: c.app,
-        baselineRps: c.baselineRps ?? 0,
-        spikes: [],
-        last: { rps: 0, served: 0, errors: 0, p95Ms: 0, endpoints: 0 },
-      };
-    } else if (c.baselineRps !== undefined) s.services[c.app]!.baselineRps = c.baselineRps;
+    if (!s.services[c.app]) addService(s, c.app, c.app, c.baselineRps ?? 0);
+    else if (c.baselineRps !== undefined) s.services[c.app]!.baselineRps = c.baselineRps;
     markDeployment(s, dep.name);
     return ok(`deployment.apps/${dep.name} ${existing ? "configured" : "created"}`);
+  },
+
+  expose(s, c) {
+    if (s.services[c.service]) return fail(`services "${c.service}" already exists`);
+    addService(s, c.service, c.app ?? c.service, c.baselineRps ?? 0);
+    return ok(`service/${c.service} exposed`);
   },
 
   scale(s, c) {
@@ -380,6 +379,10 @@ const handlers: { [T in Command["type"]]: Handler<T> } = {
     return r.ok ? ok(`${c.app} shipped as ${c.packaging === "image" ? "an image" : "bare code"}`) : fail(r.error);
   },
 };
+
+function addService(s: ClusterState, name: string, app: string, baselineRps: number): void {
+  s.services[name] = { name, app, baselineRps, spikes: [], last: { rps: 0, served: 0, errors: 0, p95Ms: 0, endpoints: 0 } };
+}
 
 function viaCompose(s: ClusterState, c: Parameters<typeof composeCommand>[1]): CommandResult {
   const r = composeCommand(s, c);

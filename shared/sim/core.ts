@@ -30,7 +30,7 @@ export function record(
       return;
     }
   }
-  ev.push({ type, reason, object, node, message, count: 1, firstMs: s.timeMs, lastMs: s.timeMs });
+  ev.push({ id: s.seq++, type, reason, object, node, message, count: 1, firstMs: s.timeMs, lastMs: s.timeMs });
   if (ev.length > MODEL.eventsMax * 2) ev.splice(0, ev.length - MODEL.eventsMax);
 }
 

@@ -150,11 +150,13 @@ export function containerExit(s: ClusterState, pod: PodState, reason: "Error" | 
     pod.message = `back-off ${Math.round(delay / 1000)}s restarting failed container=app pod=${pod.name}`;
     record(s, "Warning", "BackOff", podRef(pod), "Back-off restarting failed container app in pod " + pod.name, pod.nodeName);
   }
-  schedule(s, s.timeMs + delay, "restartContainer", pod.name, pod.gen);
+  pod.restartAtMs = s.timeMs + delay;
+  schedule(s, pod.restartAtMs, "restartContainer", pod.name, pod.gen);
 }
 
 export function restartContainer(s: ClusterState, pod: PodState): void {
   pod.restartCount++;
+  pod.restartAtMs = null;
   pod.reason = "ContainerCreating";
   schedule(s, s.timeMs + MODEL.containerCreateMs, "containerStarted", pod.name, pod.gen);
 }

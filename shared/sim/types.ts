@@ -140,6 +140,8 @@ export interface PodState {
   lastTerminationReason: string;
   crashBackoffMs: number;
   lastBackoffAtMs: number | null;
+  /** When a crashed container is due to start again. */
+  restartAtMs: number | null;
   imageBackoffMs: number;
   memoryMiB: number;
   /** Memory leak, MiB per cluster second, injected by the teacher. */
@@ -251,6 +253,8 @@ export interface PdbState {
 }
 
 export interface KubeEvent {
+  /** Unique and increasing: screens key their feeds on it. */
+  id: number;
   type: "Normal" | "Warning";
   reason: string;
   object: string;

@@ -50,6 +50,7 @@ export function newPod(s: ClusterState, name: string, template: PodTemplate, rep
     lastTerminationReason: "",
     crashBackoffMs: 0,
     lastBackoffAtMs: null,
+    restartAtMs: null,
     imageBackoffMs: 0,
     memoryMiB: 0,
     leakMiBPerSecond: 0,

@@ -1,0 +1,42 @@
+/**
+ * Configuration from environment variables, validated once at start. Each mistake gets its own
+ * line naming the variable, so an operator fixes them all in one go instead of one per restart.
+ */
+import { z } from "zod";
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(2567),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  PUBLIC_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  REDIS_URL: z.url().optional(),
+  /** Seconds a class with nobody connected stays open. */
+  IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(86_400).default(600),
+  /** Seconds a dropped student may come back to the same node. */
+  RECONNECT_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+  MAX_STUDENTS_PER_CLASS: z.coerce.number().int().min(1).max(5000).default(1000),
+  PATCH_RATE_HZ: z.coerce.number().min(1).max(60).default(10),
+  SIM_RATE_HZ: z.coerce.number().min(1).max(60).default(10),
+  /** Messages a client may send per second on average, and in a burst. */
+  MESSAGE_RATE: z.coerce.number().min(1).max(1000).default(10),
+  MESSAGE_BURST: z.coerce.number().min(1).max(1000).default(20),
+  /** Classes one address may create per minute (a school behind one NAT shares it), and at once. */
+  CLASS_CREATE_PER_MINUTE: z.coerce.number().min(1).max(10_000).default(30),
+  CLASS_CREATE_BURST: z.coerce.number().min(1).max(10_000).default(10),
+  DEFAULT_COMPRESSION: z.coerce.number().min(1).max(120).default(20),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
+  TRUST_PROXY: bool.default(false),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const r = envSchema.safeParse(env);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `  ${i.path.join(".") || "(environment)"}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+  throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+}

@@ -1,0 +1,31 @@
+// The process entry: read the configuration, start the server, and leave cleanly on SIGTERM.
+import { ConfigError, loadConfig } from "./config.ts";
+import { createApp } from "./app.config.ts";
+
+const HARD_EXIT_MS = 10_000;
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
+
+const { server, ctx } = createApp(config);
+server.onBeforeShutdown(() => {
+  // Stop being ready first, so a load balancer sends no new class here while rooms close.
+  ctx.shuttingDown = true;
+  ctx.logger.info("shutting down");
+  setTimeout(() => {
+    ctx.logger.error("shutdown took too long; exiting");
+    process.exit(1);
+  }, HARD_EXIT_MS).unref();
+});
+server.onShutdown(() => ctx.logger.info("bye"));
+
+await server.listen(config.PORT, config.HOST);
+ctx.logger.info({ port: config.PORT, host: config.HOST }, `Container City is listening on http://localhost:${config.PORT}`);

@@ -1,0 +1,154 @@
+/**
+ * What a class's screens draw, as Colyseus schema. The simulation's state stays plain data; this
+ * is its projection for the wire, refreshed field by field so that patches carry only changes.
+ * Teacher-only fields are tagged with .view(): only clients whose StateView holds them see them.
+ */
+import { schema, t, type SchemaType } from "@colyseus/schema";
+
+export const ComposeContainerView = schema({
+  service: t.string(),
+  status: t.string(),
+  health: t.string(),
+  restarts: t.uint16(),
+}, "ComposeContainerView");
+export type ComposeContainerView = SchemaType<typeof ComposeContainerView>;
+
+export const NodeView = schema({
+  name: t.string(),
+  /** Position in join order: keeps a building where it is while others come and go. */
+  slot: t.uint16(),
+  student: t.string(),
+  studentId: t.string(),
+  ready: t.string(),
+  powered: t.boolean(),
+  partitioned: t.boolean(),
+  connected: t.boolean(),
+  cordoned: t.boolean(),
+  draining: t.boolean(),
+  memoryPressure: t.boolean(),
+  speed: t.float32(),
+  cpuCapacity: t.uint32(),
+  memoryCapacity: t.uint32(),
+  podCapacity: t.uint16(),
+  cpuRequested: t.uint32(),
+  memoryRequested: t.uint32(),
+  pulling: t.string(),
+  pullProgress: t.float32(),
+  pullLayersDone: t.uint8(),
+  pullLayersTotal: t.uint8(),
+  notReadySinceMs: t.float64(),
+  /** Cluster time at which the pods here will be evicted (0 when none is planned). */
+  evictAtMs: t.float64(),
+  taints: t.string(),
+  runtimes: t.string(),
+  bareStatus: t.string(),
+  bareReason: t.string(),
+  containers: t.map(ComposeContainerView),
+}, "NodeView");
+export type NodeView = SchemaType<typeof NodeView>;
+
+export const PodView = schema({
+  name: t.string(),
+  app: t.string(),
+  version: t.string(),
+  node: t.string(),
+  /** The STATUS column of kubectl get pods. */
+  status: t.string(),
+  ready: t.boolean(),
+  running: t.boolean(),
+  terminating: t.boolean(),
+  restarts: t.uint16(),
+  createdAtMs: t.float64(),
+  /** When the next restart happens, during a crash-loop back-off. */
+  backoffUntilMs: t.float64(),
+  message: t.string(),
+  /** One line on why the scheduler put it there (or could not). */
+  why: t.string(),
+  servedRps: t.float32(),
+  cpuMilli: t.uint32(),
+  memoryMiB: t.float32(),
+}, "PodView");
+export type PodView = SchemaType<typeof PodView>;
+
+export const DeploymentView = schema({
+  name: t.string(),
+  version: t.string(),
+  behavior: t.string(),
+  replicas: t.uint32(),
+  updated: t.uint32(),
+  ready: t.uint32(),
+  available: t.uint32(),
+  revision: t.uint32(),
+  strategy: t.string(),
+  progressing: t.string(),
+  hpaMin: t.uint32(),
+  hpaMax: t.uint32(),
+  hpaTarget: t.uint16(),
+  hpaCurrent: t.int16(),
+}, "DeploymentView");
+export type DeploymentView = SchemaType<typeof DeploymentView>;
+
+export const ServiceView = schema({
+  name: t.string(),
+  rps: t.float32(),
+  served: t.float32(),
+  errors: t.float32(),
+  p95Ms: t.float32(),
+  endpoints: t.uint32(),
+}, "ServiceView");
+export type ServiceView = SchemaType<typeof ServiceView>;
+
+export const EventView = schema({
+  id: t.uint32(),
+  type: t.string(),
+  reason: t.string(),
+  object: t.string(),
+  node: t.string(),
+  message: t.string(),
+  count: t.uint32(),
+  atMs: t.float64(),
+}, "EventView");
+export type EventView = SchemaType<typeof EventView>;
+
+export const StudentView = schema({
+  id: t.string(),
+  name: t.string(),
+  nodeName: t.string(),
+  connected: t.boolean(),
+  points: t.uint32(),
+  /** Browser and platform, for the teacher's roster only. */
+  device: t.string().view(),
+}, "StudentView");
+export type StudentView = SchemaType<typeof StudentView>;
+
+export const TeacherPanel = schema({
+  displayKey: t.string(),
+  joinUrl: t.string(),
+  rejectedMessages: t.uint32(),
+}, "TeacherPanel");
+export type TeacherPanel = SchemaType<typeof TeacherPanel>;
+
+export const ClassState = schema({
+  code: t.string(),
+  phase: t.string().default("lobby"),
+  locked: t.boolean().default(false),
+  mode: t.string(),
+  compression: t.float32(),
+  clusterMs: t.float64(),
+  /** Wall-clock milliseconds the class has been running (excluding pauses). */
+  wallMs: t.float64(),
+  availability: t.float32(),
+  errorBudget: t.float32(),
+  requests: t.float64(),
+  errors: t.float64(),
+  registryDown: t.boolean().default(false),
+  nodes: t.map(NodeView),
+  pods: t.map(PodView),
+  deployments: t.map(DeploymentView),
+  services: t.map(ServiceView),
+  students: t.map(StudentView),
+  /** The last events, keyed by their id (a map: updating one event's count moves nothing). */
+  events: t.map(EventView),
+  teacher: t.ref(TeacherPanel).view(),
+}, "ClassState");
+export type ClassState = SchemaType<typeof ClassState>;

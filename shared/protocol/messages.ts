@@ -1,0 +1,132 @@
+/**
+ * The wire protocol between a class's clients and its room, defined once: zod schemas for every
+ * message a client may send, the types derived from them, and the shapes the server sends back.
+ * docs/protocol.md describes the same contract for people writing their own client.
+ */
+import { z } from "zod";
+import { commandSchema, describeIssues } from "../sim/command-schema.ts";
+
+export const ROOM_NAME = "classroom";
+
+/** Close codes the server uses (4000-4999 is the application range of WebSocket close codes). */
+export const CloseCodes = {
+  /** The class ended or the server is shutting down. */
+  classEnded: 4100,
+  /** The teacher removed this student. */
+  kicked: 4101,
+  /** Too many messages, too fast, for too long. */
+  flooding: 4429,
+} as const;
+
+/** Largest message payload a client may send, in bytes of JSON. */
+export const MAX_MESSAGE_BYTES = 8 * 1024;
+
+export const PHASES = ["lobby", "running", "paused", "debrief", "ended"] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** An optional correlation id: the server echoes it in the `result` it sends back. */
+const requestId = z.string().max(64).optional();
+
+export const clientMessageSchemas = {
+  /** Anyone: ask for your welcome again (identity, node, rejoin token) once your handlers are ready. */
+  hello: z.object({ id: requestId }),
+  /** Teacher: run one simulation command (chaos, deploy, scale, HPA, undo, cordon, drain...). */
+  command: z.object({ id: requestId, command: commandSchema }),
+  /** Teacher: move the class through its phases, lock or unlock joining. */
+  classControl: z.object({
+    id: requestId,
+    action: z.enum(["start", "pause", "resume", "debrief", "end", "reset", "lock", "unlock"]),
+  }),
+  /** Teacher: how many cluster seconds pass per wall second (one factor for every timer). */
+  setCompression: z.object({ id: requestId, factor: z.number().min(1).max(120) }),
+  /** Teacher: remove a student; its node is drained and tainted, its device cannot rejoin at once. */
+  kick: z.object({ id: requestId, studentId: z.string().min(1).max(64) }),
+  /** Student: act on its own node (or its own containers in the Compose round). */
+  nodeAction: z.object({
+    id: requestId,
+    action: z.enum(["cordon", "uncordon", "drain", "restartContainer"]),
+    service: z.string().min(1).max(63).optional(),
+  }),
+} as const;
+
+export type ClientMessageType = keyof typeof clientMessageSchemas;
+export type ClientMessage<T extends ClientMessageType> = z.infer<(typeof clientMessageSchemas)[T]>;
+
+/** Which role may send which message. The display (projector) sends nothing. */
+export const MESSAGE_ROLES: Record<ClientMessageType, readonly Role[]> = {
+  hello: ["teacher", "student", "display"],
+  command: ["teacher"],
+  classControl: ["teacher"],
+  setCompression: ["teacher"],
+  kick: ["teacher"],
+  nodeAction: ["student"],
+};
+
+export type Role = "teacher" | "student" | "display";
+
+export function isClientMessageType(type: unknown): type is ClientMessageType {
+  return typeof type === "string" && Object.hasOwn(clientMessageSchemas, type);
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Validate a message payload; the reason is one sentence a developer can act on. */
+export function parseClientMessage<T extends ClientMessageType>(type: T, payload: unknown): ParseResult<ClientMessage<T>> {
+  const r = clientMessageSchemas[type].safeParse(payload);
+  if (r.success) return { ok: true, value: r.data as ClientMessage<T> };
+  return { ok: false, reason: describeIssues(r.error) };
+}
+
+/** Server -> client messages. */
+export interface ResultMessage {
+  id?: string;
+  type: ClientMessageType;
+  ok: boolean;
+  message?: string;
+  error?: string;
+}
+
+export interface ErrorMessage {
+  /** The message type that was refused ("unknown" when the type itself was not understood). */
+  type: string;
+  code: "invalid" | "forbidden" | "rate_limited" | "too_large" | "unknown_type" | "refused";
+  reason: string;
+}
+
+export interface WelcomeMessage {
+  role: Role;
+  studentId?: string;
+  nodeName?: string;
+  /** Kept by the browser: joining again with it restores the nickname and points. */
+  rejoinToken?: string;
+}
+
+/** Options a client passes to joinById(code, options). */
+export const joinOptionsSchema = z.object({
+  name: z.string().max(200).optional(),
+  teacherKey: z.string().max(128).optional(),
+  displayKey: z.string().max(128).optional(),
+  rejoinToken: z.string().max(128).optional(),
+  deviceId: z.string().max(128).optional(),
+  generateName: z.boolean().optional(),
+});
+export type JoinOptions = z.infer<typeof joinOptionsSchema>;
+
+/** Body of POST /api/classes. */
+export const createClassSchema = z.object({
+  mode: z.enum(["kubernetes", "compose", "bare"]).optional(),
+  compression: z.number().min(1).max(120).optional(),
+  seed: z.number().int().min(0).max(0xffffffff).optional(),
+  lesson: z.string().max(64).optional(),
+  maxStudents: z.number().int().min(1).max(1000).optional(),
+});
+export type CreateClassRequest = z.infer<typeof createClassSchema>;
+
+export interface CreateClassResponse {
+  code: string;
+  teacherKey: string;
+  displayKey: string;
+  joinUrl: string;
+  hostUrl: string;
+  displayUrl: string;
+}

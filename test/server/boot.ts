@@ -1,0 +1,55 @@
+/** Boots the real server (app.config.ts) on a port of its own, with real SDK clients over WebSocket. */
+import { ColyseusTestServer } from "@colyseus/testing";
+import { Client, type Room } from "@colyseus/sdk";
+import { createApp, type App } from "../../server/app.config.ts";
+import { loadConfig } from "../../server/config.ts";
+import type { CreateClassResponse, WelcomeMessage } from "../../shared/protocol/messages.ts";
+
+export interface Booted {
+  app: App;
+  colyseus: ColyseusTestServer;
+  url: string;
+  port: number;
+}
+
+export async function bootServer(port: number, env: Record<string, string> = {}): Promise<Booted> {
+  const config = loadConfig({ PORT: String(port), LOG_LEVEL: "silent", ...env });
+  const app = createApp(config, { gracefullyShutdown: false });
+  await app.server.listen(port, "127.0.0.1");
+  return { app, colyseus: new ColyseusTestServer(app.server), url: `http://127.0.0.1:${port}`, port };
+}
+
+export async function createClass(b: Booted, body: object = {}): Promise<CreateClassResponse> {
+  const res = await fetch(`${b.url}/api/classes`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  if (res.status !== 201) throw new Error(`create class: ${res.status} ${await res.text()}`);
+  return (await res.json()) as CreateClassResponse;
+}
+
+export function sdk(b: Booted): Client {
+  return new Client(b.url);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll until pred holds (state arrives by patches, not on a schedule we could guess). */
+export async function waitFor(pred: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** Collect the messages of one type a client receives. */
+export function inbox<T = unknown>(room: Room, type: string): T[] {
+  const got: T[] = [];
+  room.onMessage(type, (m: T) => got.push(m));
+  return got;
+}
+
+/** The server's welcome (identity, node, rejoin token), asked for once the handler is in place. */
+export function welcomeOf(room: Room): Promise<WelcomeMessage> {
+  const p = new Promise<WelcomeMessage>((resolve) => room.onMessage("welcome", resolve));
+  room.send("hello", {});
+  return p;
+}

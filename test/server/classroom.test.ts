@@ -1,0 +1,230 @@
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import type { Room } from "@colyseus/sdk";
+import { bootServer, createClass, inbox, sdk, sleep, waitFor, welcomeOf, type Booted } from "./boot.ts";
+import { CloseCodes, type ErrorMessage, type ResultMessage } from "../../shared/protocol/messages.ts";
+import type { ClassRoom } from "../../server/rooms/class-room.ts";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyState = any;
+
+let b: Booted;
+beforeAll(async () => {
+  b = await bootServer(29_567, { CLASS_CREATE_PER_MINUTE: "6000", CLASS_CREATE_BURST: "100" });
+});
+afterAll(async () => {
+  await b.colyseus.shutdown();
+});
+
+async function teacherOf(code: string, teacherKey: string): Promise<Room> {
+  return sdk(b).joinById(code, { teacherKey });
+}
+
+function serverRoom(code: string): ClassRoom {
+  return b.colyseus.getRoomById<ClassRoom>(code);
+}
+
+describe("a class over real WebSockets", () => {
+  it("30 students join as nodes; the teacher kills one; the others see its pods rescheduled", async () => {
+    const cls = await createClass(b, { compression: 120, seed: 4 });
+    expect(cls.code).toMatch(/^[A-Z0-9]{6}$/);
+    expect(cls.joinUrl).toContain(cls.code);
+    const teacher = await teacherOf(cls.code, cls.teacherKey);
+    const results = inbox<ResultMessage>(teacher, "result");
+    const students: Room[] = [];
+    for (let i = 0; i < 30; i++) students.push(await sdk(b).joinById(cls.code, { name: `Student ${i + 1}` }));
+    const watcher = students[29]!;
+    await waitFor(() => (watcher.state as AnyState).nodes?.size === 30, 10_000, "30 nodes");
+
+    teacher.send("classControl", { id: "go", action: "start" });
+    const ready = () => [...(watcher.state as AnyState).pods.values()].filter((p: AnyState) => p.ready).length;
+    await waitFor(() => ready() === 6, 15_000, "6 shop pods ready");
+
+    const pods = [...(watcher.state as AnyState).pods.values()] as AnyState[];
+    const victim = pods[0].node as string;
+    const onVictim = pods.filter((p) => p.node === victim).map((p) => p.name);
+    teacher.send("command", { id: "kill", command: { type: "killNode", node: victim } });
+    await waitFor(() => results.some((r) => r.id === "kill" && r.ok), 5000, "kill acknowledged");
+
+    const st = () => watcher.state as AnyState;
+    await waitFor(() => st().nodes.get(victim).ready === "Unknown", 10_000, "victim NotReady");
+    await waitFor(() => onVictim.every((n) => st().pods.get(n)?.terminating ?? true), 15_000, "victim pods evicted");
+    await waitFor(() => [...st().pods.values()].filter((p: AnyState) => p.ready && p.node !== victim).length === 6, 15_000, "rescheduled");
+    const moved = [...st().pods.values()].filter((p: AnyState) => p.ready) as AnyState[];
+    expect(moved.every((p) => p.node !== victim)).toBe(true);
+    expect(results.find((r) => r.id === "go")?.ok).toBe(true);
+    await Promise.all([teacher, ...students].map((r) => r.leave()));
+  });
+
+  it("a dropped student reconnects to the same node and keeps its points", async () => {
+    const cls = await createClass(b, { compression: 60 });
+    const teacher = await teacherOf(cls.code, cls.teacherKey);
+    const amy = await sdk(b).joinById(cls.code, { name: "Amy" });
+    const welcome = await welcomeOf(amy);
+    teacher.send("classControl", { action: "start" });
+    const me = () => (amy.state as AnyState).students.get(welcome.studentId);
+    await waitFor(() => me()?.points > 0, 10_000, "points");
+    amy.reconnection.minUptime = 0;
+    const room = serverRoom(cls.code);
+    const sim = () => room.inspect().sim;
+    // Cut the socket from the server side, as a flaky Wi-Fi would.
+    const serverClient = room.clients.find((c) => c.sessionId === amy.sessionId) as unknown as { ref: { terminate(): void } };
+    let reconnected = false;
+    amy.onReconnect(() => (reconnected = true));
+    serverClient.ref.terminate();
+    await waitFor(() => sim().nodes[welcome.nodeName!]!.connected === false, 3000, "node sees the drop");
+    await waitFor(() => reconnected, 10_000, "SDK reconnects");
+    await waitFor(() => sim().nodes[welcome.nodeName!]!.connected === true, 3000, "node sees the return");
+    expect(me().nodeName).toBe(welcome.nodeName);
+    expect(me().points).toBeGreaterThan(0);
+    expect(Object.keys(sim().nodes)).toHaveLength(1);
+
+    // Much later, from another tab or after the window: the rejoin token gets the name and points back.
+    const pts = me().points;
+    await amy.leave();
+    const again = await sdk(b).joinById(cls.code, { rejoinToken: welcome.rejoinToken });
+    const w2 = await welcomeOf(again);
+    expect(w2.studentId).toBe(welcome.studentId);
+    await waitFor(() => (again.state as AnyState).students.get(w2.studentId)?.points >= pts, 5000, "points back");
+    expect((again.state as AnyState).students.get(w2.studentId).name).toBe("Amy");
+    await Promise.all([teacher.leave(), again.leave()]);
+  });
+
+  it("refuses teacher commands from students and from the display, and nothing changes", async () => {
+    const cls = await createClass(b);
+    const teacher = await teacherOf(cls.code, cls.teacherKey);
+    const st = await sdk(b).joinById(cls.code, { name: "Bo" });
+    const display = await sdk(b).joinById(cls.code, { displayKey: cls.displayKey });
+    const room = serverRoom(cls.code);
+    await waitFor(() => Object.keys(room.inspect().sim.nodes).length === 1, 3000);
+    const stErrors = inbox<ErrorMessage>(st, "error");
+    const dispErrors = inbox<ErrorMessage>(display, "error");
+    const before = JSON.stringify(room.inspect().sim);
+    const attempts: [string, object][] = [
+      ["command", { command: { type: "killNode", node: Object.keys(room.inspect().sim.nodes)[0] } }],
+      ["command", { command: { type: "registryOutage", on: true } }],
+      ["command", { command: { type: "deploy", app: "evil", version: "v1", replicas: 50 } }],
+      ["command", { command: { type: "scale", deployment: "shop", replicas: 0 } }],
+      ["classControl", { action: "start" }],
+      ["classControl", { action: "end" }],
+      ["classControl", { action: "lock" }],
+      ["setCompression", { factor: 120 }],
+      ["kick", { studentId: "anyone" }],
+    ];
+    for (const [type, payload] of attempts) {
+      st.send(type, payload);
+      display.send(type, payload);
+    }
+    display.send("nodeAction", { action: "drain" });
+    await waitFor(() => stErrors.length === attempts.length && dispErrors.length === attempts.length + 1, 5000, "refusals");
+    expect(stErrors.every((e) => e.code === "forbidden")).toBe(true);
+    expect(dispErrors.every((e) => e.code === "forbidden")).toBe(true);
+    expect(JSON.stringify(room.inspect().sim)).toBe(before);
+    expect((st.state as AnyState).phase).toBe("lobby");
+    expect((st.state as AnyState).locked).toBe(false);
+    await Promise.all([teacher.leave(), st.leave(), display.leave()]);
+  });
+
+  it("answers invalid payloads with a reason and keeps the student connected", async () => {
+    const cls = await createClass(b);
+    const teacher = await teacherOf(cls.code, cls.teacherKey);
+    const errors = inbox<ErrorMessage>(teacher, "error");
+    const results = inbox<ResultMessage>(teacher, "result");
+    teacher.send("command", { command: { type: "scale", deployment: "shop", replicas: -3 } });
+    teacher.send("command", { command: { type: "nuke" } });
+    teacher.send("command", "not an object");
+    teacher.send("teleport", { x: 1 });
+    teacher.send("command", { id: "x", command: { type: "killNode", node: "nobody-here" } });
+    await waitFor(() => errors.length === 4 && results.length === 1, 5000, "answers");
+    expect(errors.map((e) => e.code)).toEqual(["invalid", "invalid", "invalid", "unknown_type"]);
+    expect(errors[0]!.reason).toMatch(/replicas/);
+    expect(results[0]).toMatchObject({ id: "x", ok: false, error: 'node "nobody-here" not found' });
+    teacher.send("command", { id: "ok", command: { type: "scale", deployment: "shop", replicas: 2 } });
+    await waitFor(() => results.some((r) => r.id === "ok" && r.ok), 5000, "still connected and obeyed");
+    await teacher.leave();
+  });
+
+  it("limits a flooding client and then disconnects it with a clear close code", async () => {
+    const cls = await createClass(b);
+    const st = await sdk(b).joinById(cls.code, { name: "Flood" });
+    const errors = inbox<ErrorMessage>(st, "error");
+    let closed = 0;
+    st.onLeave((code) => (closed = code));
+    for (let i = 0; i < 200; i++) st.send("nodeAction", { action: "cordon" });
+    await waitFor(() => closed !== 0, 5000, "disconnect");
+    expect(closed).toBe(CloseCodes.flooding);
+    expect(errors.some((e) => e.code === "rate_limited")).toBe(true);
+  });
+
+  it("StateView hides teacher-only data from students", async () => {
+    const cls = await createClass(b);
+    const teacher = await teacherOf(cls.code, cls.teacherKey);
+    const a = await sdk(b).joinById(cls.code, { name: "Ana" });
+    const c = await sdk(b).joinById(cls.code, { name: "Cy" });
+    await waitFor(() => (teacher.state as AnyState).students?.size === 2 && (a.state as AnyState).students?.size === 2, 5000);
+    await sleep(200);
+    const ts = teacher.state as AnyState;
+    expect(ts.teacher.displayKey).toBe(cls.displayKey);
+    expect([...ts.students.values()].every((s: AnyState) => typeof s.device === "string" && s.device.length > 0)).toBe(true);
+    for (const r of [a, c]) {
+      const s = r.state as AnyState;
+      expect(s.teacher?.displayKey).toBeUndefined();
+      expect(s.teacher?.joinUrl).toBeUndefined();
+      for (const sv of s.students.values()) expect(sv.device).toBeUndefined();
+      expect(JSON.stringify(s.toJSON())).not.toContain(cls.displayKey);
+    }
+    await Promise.all([teacher.leave(), a.leave(), c.leave()]);
+  });
+
+  it("rejects a wrong teacher key, a bad nickname and a locked class with clear messages", async () => {
+    const cls = await createClass(b);
+    await expect(sdk(b).joinById(cls.code, { teacherKey: "guess" })).rejects.toThrow(/teacher key/);
+    await expect(sdk(b).joinById(cls.code, { name: "\u200B\u200B" })).rejects.toThrow(/nickname|name/i);
+    const teacher = await teacherOf(cls.code, cls.teacherKey);
+    teacher.send("classControl", { action: "lock" });
+    await waitFor(() => (teacher.state as AnyState).locked === true, 3000);
+    await expect(sdk(b).joinById(cls.code, { name: "Late" })).rejects.toThrow(/locked/);
+    await teacher.leave();
+  });
+
+  it("kicks a student: its node is drained and its device cannot come straight back", async () => {
+    const cls = await createClass(b, { compression: 60 });
+    const teacher = await teacherOf(cls.code, cls.teacherKey);
+    const kid = await sdk(b).joinById(cls.code, { name: "Kid", deviceId: "device-123" });
+    const w = await welcomeOf(kid);
+    let code = 0;
+    kid.onLeave((c) => (code = c));
+    teacher.send("kick", { studentId: w.studentId });
+    await waitFor(() => code !== 0, 5000, "kicked");
+    expect(code).toBe(CloseCodes.kicked);
+    const sim = serverRoom(cls.code).inspect().sim;
+    expect(sim.nodes[w.nodeName!]?.unschedulable ?? true).toBe(true);
+    await expect(sdk(b).joinById(cls.code, { name: "Kid again", deviceId: "device-123" })).rejects.toThrow(/removed/);
+    await expect(sdk(b).joinById(cls.code, { rejoinToken: w.rejoinToken })).rejects.toThrow(/removed/);
+    await teacher.leave();
+  });
+});
+
+describe("HTTP", () => {
+  it("answers /healthz, /readyz and /metrics", async () => {
+    const health = await fetch(`${b.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ ok: true });
+    const ready = await fetch(`${b.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const metrics = await (await fetch(`${b.url}/metrics`)).text();
+    expect(metrics).toContain("container_city_classes");
+    expect(metrics).toContain("container_city_messages_total");
+    expect(metrics).toMatch(/container_city_messages_total\{type="command",outcome="(accepted|refused|invalid)"\}/);
+  });
+
+  it("refuses a malformed class request and serves the join QR code", async () => {
+    const bad = await fetch(`${b.url}/api/classes`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ compression: 9999 }) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/compression/);
+    const cls = await createClass(b);
+    const qr = await fetch(`${b.url}/api/classes/${cls.code}/qr.svg`);
+    expect(qr.status).toBe(200);
+    expect(await qr.text()).toContain("<svg");
+    expect((await fetch(`${b.url}/api/classes/ZZZZZZ/qr.svg`)).status).toBe(404);
+  });
+});

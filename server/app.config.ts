@@ -16,7 +16,7 @@ import { createLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { ClassRoom, type ClassRoomOptions } from "./rooms/class-room.ts";
 import { generateClassCode, normalizeClassCode } from "./class-code.ts";
-import { randomToken, sha256 } from "./secrets.ts";
+import { cryptoRandom, randomToken, sha256 } from "./secrets.ts";
 import { TokenBucket } from "./rate-limit.ts";
 import type { ServerContext } from "./context.ts";
 
@@ -87,7 +87,7 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
           return;
         }
         const presence = matchMaker.presence;
-        const code = await generateClassCode(Math.random, async (c) => (await presence.sadd(ctx.codeSetKey, c)) === 0);
+        const code = await generateClassCode(cryptoRandom, async (c) => (await presence.sadd(ctx.codeSetKey, c)) === 0);
         const teacherKey = randomToken(24);
         const displayKey = randomToken(18);
         const base = publicBase(config, req);

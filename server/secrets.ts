@@ -14,3 +14,8 @@ export function safeEqual(a: string, b: string): boolean {
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
+
+/** A uniform float in [0, 1) from the OS's cryptographic generator: class codes keep strangers out. */
+export function cryptoRandom(): number {
+  return randomBytes(4).readUInt32BE(0) / 0x1_0000_0000;
+}

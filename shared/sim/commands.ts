@@ -38,9 +38,9 @@ function pickNode(s: ClusterState, name: string | undefined, eligible: (n: NodeS
   return pool[nextInt(s.rng.chaos, pool.length)]!;
 }
 
-function pickPod(s: ClusterState, pod: string | undefined, app: string | undefined): PodState | string {
+function pickPod(s: ClusterState, pod: string | undefined, app: string | undefined, eligible: (p: PodState) => boolean = () => true): PodState | string {
   if (pod !== undefined) return s.pods[pod] ?? `pod "${pod}" not found`;
-  const pool = Object.values(s.pods).filter((p) => p.running && p.deletionAtMs === null && (app === undefined || p.app === app));
+  const pool = Object.values(s.pods).filter((p) => p.running && p.deletionAtMs === null && (app === undefined || p.app === app) && eligible(p));
   if (pool.length === 0) return app ? `no running pod of app "${app}"` : "no running pod";
   return pool[nextInt(s.rng.chaos, pool.length)]!;
 }
@@ -204,7 +204,7 @@ const handlers: { [T in Command["type"]]: Handler<T> } = {
   },
 
   crashContainer(s, c) {
-    const pod = pickPod(s, c.pod, c.app);
+    const pod = pickPod(s, c.pod, c.app, (p) => c.how !== "hang" || !p.hung);
     if (typeof pod === "string") return fail(pod);
     if (!pod.running) return fail(`pod "${pod.name}" has no running container`);
     if (c.how === "hang") {

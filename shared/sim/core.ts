@@ -48,6 +48,17 @@ export function podChanged(s: ClusterState, pod: PodState): void {
   if (pod.replicaSet) markDeployment(s, s.replicaSets[pod.replicaSet]?.deployment ?? null);
 }
 
+/**
+ * The pod leaves the Service's endpoints. What it served belongs to the second it was an endpoint,
+ * so that figure is cleared too: screens never show traffic on a pod that no longer takes any.
+ */
+export function setUnready(s: ClusterState, pod: PodState): void {
+  const was = pod.ready;
+  pod.ready = false;
+  pod.servedLastSecond = 0;
+  if (was) podChanged(s, pod);
+}
+
 /** Active pods count toward a ReplicaSet: not being deleted and not finished (controller_utils FilterActivePods). */
 export function isActive(p: PodState): boolean {
   return p.deletionAtMs === null && p.phase !== "Failed" && p.phase !== "Succeeded";

@@ -7,7 +7,7 @@
  * Every scheduled event carries the pod's `gen`; bumping it cancels everything in flight.
  */
 import { K8S, MODEL } from "./defaults.ts";
-import { podChanged, record, schedule } from "./core.ts";
+import { podChanged, record, schedule, setUnready } from "./core.ts";
 import { abortPull, requestImage } from "./images.ts";
 import { nextInt } from "./rng.ts";
 import type { ClusterState, NodeState, PodState } from "./types.ts";
@@ -115,9 +115,8 @@ export function hangContainer(s: ClusterState, pod: PodState): void {
 
 export function readinessLost(s: ClusterState, pod: PodState): void {
   if (!pod.ready) return;
-  pod.ready = false;
   record(s, "Warning", "Unhealthy", podRef(pod), "Readiness probe failed: context deadline exceeded", pod.nodeName);
-  podChanged(s, pod);
+  setUnready(s, pod);
 }
 
 export function livenessKill(s: ClusterState, pod: PodState): void {
@@ -128,15 +127,18 @@ export function livenessKill(s: ClusterState, pod: PodState): void {
 
 /** The container process ended; restartPolicy Always brings it back after the crash-loop back-off. */
 export function containerExit(s: ClusterState, pod: PodState, reason: "Error" | "OOMKilled"): void {
-  const wasReady = pod.ready;
   pod.container = "Terminated";
   pod.reason = reason;
   pod.lastTerminationReason = reason;
   pod.running = false;
   pod.serving = false;
-  pod.ready = false;
+  setUnready(s, pod);
   pod.gen++;
-  if (wasReady) podChanged(s, pod);
+  if (pod.deletionAtMs !== null) {
+    // Being deleted already: a dead container ends the deletion instead of restarting.
+    schedule(s, s.timeMs, "podTerminated", pod.name, pod.gen);
+    return;
+  }
   // client-go's back-off forgets a container that has not failed for twice the cap (10 minutes).
   if (pod.lastBackoffAtMs !== null && s.timeMs - pod.lastBackoffAtMs >= K8S.crashBackoffResetSeconds * 1000) {
     pod.crashBackoffMs = 0;
@@ -169,7 +171,7 @@ export function deletePod(s: ClusterState, pod: PodState): void {
     return;
   }
   pod.deletionAtMs = s.timeMs;
-  pod.ready = false;
+  setUnready(s, pod);
   podChanged(s, pod);
   const node = s.nodes[pod.nodeName];
   if (!kubeletReachable(node)) return; // stays Terminating until the kubelet is back or the node is deleted
@@ -232,7 +234,10 @@ export function nodeRecovered(s: ClusterState, node: NodeState): void {
     const pod = s.pods[name];
     if (!pod) continue;
     pod.gen++;
-    if (pod.phase === "Failed") continue;
+    if (pod.phase === "Failed") {
+      if (pod.deletionAtMs !== null) removePod(s, pod);
+      continue;
+    }
     if (pod.deletionAtMs !== null) {
       if (pod.running) {
         record(s, "Normal", "Killing", podRef(pod), "Stopping container app", node.name);
@@ -252,8 +257,7 @@ export function nodeRecovered(s: ClusterState, node: NodeState): void {
     if (pod.startedAtMs !== null) {
       // Power came back: the pod sandbox is recreated and the container starts again.
       pod.restartCount++;
-      pod.ready = false;
-      podChanged(s, pod);
+      setUnready(s, pod);
     }
     startPod(s, pod);
   }

@@ -5,7 +5,7 @@
  * limited rate, and pods are evicted when their 300 s toleration runs out.
  */
 import { K8S } from "./defaults.ts";
-import { podChanged, record, schedule } from "./core.ts";
+import { podChanged, record, schedule, setUnready } from "./core.ts";
 import { deletePod, kubeletReachable, nodePartitioned, nodePoweredOff, nodeRecovered, releaseRequests } from "./kubelet.ts";
 import type { ClusterState, NodeState, PodState, Taint } from "./types.ts";
 
@@ -82,9 +82,8 @@ export function nodeMonitor(s: ClusterState): void {
 
 function markPodNotReady(s: ClusterState, pod: PodState): void {
   if (!pod.ready) return;
-  pod.ready = false;
   record(s, "Warning", "NodeNotReady", `pod/${pod.name}`, "Node is not ready", pod.nodeName);
-  podChanged(s, pod);
+  setUnready(s, pod);
 }
 
 /**
@@ -209,11 +208,13 @@ function evictHungriest(s: ClusterState, node: NodeState): void {
   victim.message = "The node was low on resource: memory.";
   victim.running = false;
   victim.serving = false;
-  victim.ready = false;
+  setUnready(s, victim);
   victim.container = "Terminated";
   victim.gen++;
   record(s, "Warning", "Evicted", `pod/${victim.name}`, "The node was low on resource: memory.", node.name);
   podChanged(s, victim);
+  // A pod that was already being deleted is finished now that its container is gone.
+  if (victim.deletionAtMs !== null && kubeletReachable(node)) schedule(s, s.timeMs, "podTerminated", victim.name, victim.gen);
 }
 
 export function cordon(s: ClusterState, node: NodeState, on: boolean): void {

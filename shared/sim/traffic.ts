@@ -108,9 +108,12 @@ function kubernetesTraffic(s: ClusterState): void {
   const endpoints = new Map<string, PodState[]>();
   for (const name in s.pods) {
     const pod = s.pods[name]!;
-    if (!pod.running) continue;
-    pod.cpuMilli = Math.round(pod.template.requests.cpuMilli * 0.1);
     pod.servedLastSecond = 0;
+    if (!pod.running) {
+      pod.cpuMilli = 0;
+      continue;
+    }
+    pod.cpuMilli = Math.round(pod.template.requests.cpuMilli * 0.1);
     if (pod.leakMiBPerSecond > 0) {
       pod.memoryMiB += pod.leakMiBPerSecond * (MODEL.trafficTickMs / 1000);
       if (pod.memoryMiB > pod.template.limits.memoryMiB) {

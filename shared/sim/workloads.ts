@@ -119,9 +119,11 @@ interface RsCounts {
 }
 
 function counts(s: ClusterState, rs: ReplicaSetState, minReady: number): RsCounts {
-  const c = { active: 0, ready: 0, available: 0, existing: rs.podIds.length };
+  const c = { active: 0, ready: 0, available: 0, existing: 0 };
   for (const name of rs.podIds) {
     const p = s.pods[name]!;
+    // Finished pods hold nothing: Recreate does not wait for them (oldPodsRunning in recreate.go).
+    if (p.phase !== "Failed" && p.phase !== "Succeeded") c.existing++;
     if (!isActive(p)) continue;
     c.active++;
     if (p.ready) c.ready++;

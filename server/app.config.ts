@@ -58,6 +58,7 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
   const server = defineServer({
     transport: new WebSocketTransport({ maxPayload: MAX_WS_PAYLOAD }),
     greet: false,
+    logger,
     gracefullyShutdown: opts.gracefullyShutdown ?? true,
     rooms: { [ROOM_NAME]: defineRoom(ClassRoom) },
     express: (app) => {

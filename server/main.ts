@@ -16,14 +16,16 @@ try {
 }
 
 const { server, ctx } = createApp(config);
-server.onBeforeShutdown(() => {
-  // Stop being ready first, so a load balancer sends no new class here while rooms close.
+server.onBeforeShutdown(async () => {
+  // Stop being ready first and stay up a moment, so a load balancer sees /readyz fail and sends no
+  // new class here before the rooms close.
   ctx.shuttingDown = true;
   ctx.logger.info("shutting down");
   setTimeout(() => {
     ctx.logger.error("shutdown took too long; exiting");
     process.exit(1);
   }, HARD_EXIT_MS).unref();
+  await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_MS));
 });
 server.onShutdown(() => ctx.logger.info("bye"));
 

@@ -476,7 +476,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   }
 
   override onBeforeShutdown(): void {
-    this.broadcast("notice", { kind: "shutdown", text: "The server is restarting. Your page will reconnect by itself." });
+    this.broadcast("notice", { kind: "shutdown", text: "The server is restarting; this class has closed." });
     void this.disconnect(CloseCodes.classEnded);
   }
 }

@@ -1,0 +1,103 @@
+/**
+ * The parts of the Compose specification our docker-compose.yml uses, read the way `docker compose`
+ * reads them, so the tests see the environment the container would really get.
+ */
+
+export interface ComposeHealthcheck {
+  test?: string | string[];
+  interval?: string;
+  timeout?: string;
+  start_period?: string;
+  retries?: number;
+}
+
+export interface ComposeService {
+  image?: string;
+  build?: string | { context?: string; dockerfile?: string };
+  command?: string | string[];
+  environment?: Record<string, string | number | boolean | null> | string[];
+  ports?: (string | number | { target: number; published?: string | number })[];
+  healthcheck?: ComposeHealthcheck;
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  restart?: string;
+  stop_grace_period?: string;
+}
+
+export interface ComposeFile {
+  name?: string;
+  services: Record<string, ComposeService>;
+}
+
+/**
+ * Compose interpolation against a given shell environment (empty by default, i.e. what a fresh
+ * checkout with no .env gets): ${VAR}, $VAR, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, $$.
+ */
+export function interpolate(value: string, shell: Record<string, string | undefined> = {}): string {
+  return value.replace(/\$(\$|\{([A-Za-z_]\w*)(?:(:?[-?])([^}]*))?\}|([A-Za-z_]\w*))/g, (_all, dollar, name, op, arg, bare) => {
+    if (dollar === "$") return "$";
+    const key = (name ?? bare) as string;
+    const v = shell[key];
+    if (op === ":-") return v ? v : (arg as string);
+    if (op === "-") return v !== undefined ? v : (arg as string);
+    if (op === ":?" || op === "?") {
+      if (op === ":?" ? !v : v === undefined) throw new Error(`${key} is required: ${arg}`);
+      return v!;
+    }
+    return v ?? "";
+  });
+}
+
+/**
+ * The variables a service's container gets from its `environment` (map or list form). A variable
+ * given without a value is passed through from the shell, and left unset if the shell has none.
+ */
+export function serviceEnv(svc: ComposeService, shell: Record<string, string | undefined> = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  const entries: [string, string | null][] = Array.isArray(svc.environment)
+    ? svc.environment.map((e) => {
+        const i = e.indexOf("=");
+        return i < 0 ? [e, null] : [e.slice(0, i), e.slice(i + 1)];
+      })
+    : Object.entries(svc.environment ?? {}).map(([k, v]) => [k, v === null ? null : String(v)]);
+  for (const [k, v] of entries) {
+    if (v === null) {
+      if (shell[k] !== undefined) out[k] = shell[k];
+    } else out[k] = interpolate(v, shell);
+  }
+  return out;
+}
+
+/** Names of the variables a service's `environment` mentions, set or passed through. */
+export function serviceEnvNames(svc: ComposeService): string[] {
+  if (Array.isArray(svc.environment)) return svc.environment.map((e) => e.split("=")[0]!);
+  return Object.keys(svc.environment ?? {});
+}
+
+/** The container side of each port mapping ("8080:2567", "127.0.0.1:80:2567/tcp", 2567, long form). */
+export function containerPorts(svc: ComposeService): number[] {
+  return (svc.ports ?? []).map((p) => {
+    if (typeof p === "number") return p;
+    if (typeof p === "object") return p.target;
+    const noProto = p.replace(/\/(tcp|udp)$/, "");
+    return Number(noProto.split(":").at(-1));
+  });
+}
+
+/** Compose durations: "1m30s", "15s", "500ms". */
+export function durationMs(d: string): number {
+  const units: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let rest = d.trim();
+  while (rest) {
+    const m = /^(\d+(?:\.\d+)?)(us|ms|s|m|h)/.exec(rest);
+    if (!m) throw new Error(`not a compose duration: ${d}`);
+    total += Number(m[1]) * units[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  return total;
+}
+
+export function dependsOn(svc: ComposeService): Record<string, { condition?: string }> {
+  if (Array.isArray(svc.depends_on)) return Object.fromEntries(svc.depends_on.map((s) => [s, { condition: "service_started" }]));
+  return svc.depends_on ?? {};
+}

@@ -8,7 +8,7 @@ import { StateView } from "@colyseus/schema";
 import { advance, applyCommand, createCluster, type ClusterState, type Command, type CommandResult } from "../../shared/sim/index.ts";
 import {
   CloseCodes, MAX_MESSAGE_BYTES, MESSAGE_ROLES, clientMessageSchemas, isClientMessageType, joinOptionsSchema, parseClientMessage,
-  type ClientMessage, type ClientMessageType, type ErrorMessage, type Phase, type ResultMessage, type Role, type WelcomeMessage,
+  type ClientMessage, type ClientMessageType, type ErrorMessage, type HistoryMessage, type Phase, type ResultMessage, type Role, type WelcomeMessage,
 } from "../../shared/protocol/messages.ts";
 import { points } from "../../shared/game/score.ts";
 import { cleanNickname, generateNickname, nodeNameFor, uniqueNickname } from "../nicknames.ts";
@@ -289,6 +289,10 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     const parsed = parseClientMessage(type, payload);
     if (!parsed.ok) return this.refuse(client, type, "invalid", parsed.reason);
     if (type === "hello") return this.welcome(client, this.identity(meta));
+    if (type === "getHistory") {
+      client.send("history", this.history());
+      return;
+    }
     const result = this.handle(type, parsed.value, meta.studentId);
     this.ctx.metrics.messages.inc({ type, outcome: result.ok ? "accepted" : "refused" });
     const reply: ResultMessage = { type, ok: result.ok };
@@ -320,7 +324,8 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       case "kick":
         return this.kick((msg as ClientMessage<"kick">).studentId);
       case "hello":
-        return { ok: true, message: "hello" };
+      case "getHistory":
+        return { ok: true, message: type };
       case "nodeAction":
         return this.nodeAction(msg as ClientMessage<"nodeAction">, studentId);
     }
@@ -470,6 +475,15 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     syncState(this.sim, this.state, owners);
   }
 
+  /** The debrief's data: metric samples and what the teacher injected, both on the cluster clock. */
+  private history(): HistoryMessage {
+    const routine = new Set(["heartbeat", "addNode", "removeNode", "expose"]);
+    const annotations = this.commandLog
+      .filter((e) => !routine.has(e.command.type))
+      .map((e) => ({ t: e.atMs, label: describeCommand(e.command) }));
+    return { samples: this.sim.history, annotations };
+  }
+
   /** For tests and replays: the simulation and its command log. */
   inspect(): { sim: ClusterState; log: readonly { atMs: number; command: Command }[] } {
     return { sim: this.sim, log: this.commandLog };
@@ -479,6 +493,11 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     this.broadcast("notice", { kind: "shutdown", text: "The server is restarting; this class has closed." });
     void this.disconnect(CloseCodes.classEnded);
   }
+}
+
+function describeCommand(c: Command): string {
+  const target = "node" in c && c.node ? ` ${c.node}` : "app" in c && c.app ? ` ${c.app}` : "deployment" in c ? ` ${c.deployment}` : "service" in c ? ` ${c.service}` : "";
+  return `${c.type}${target}`;
 }
 
 function approxSize(payload: unknown): number {

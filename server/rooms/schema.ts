@@ -152,3 +152,16 @@ export const ClassState = schema({
   teacher: t.ref(TeacherPanel).view(),
 }, "ClassState");
 export type ClassState = SchemaType<typeof ClassState>;
+
+// Compile-time check: what a client decodes has exactly the documented snapshot shape.
+type Assert<T extends true> = T;
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
+export type SnapshotMatchesSchema = [
+  Assert<SameKeys<ReturnType<ClassState["toJSON"]>, import("../../shared/protocol/snapshot.ts").ClassSnapshot>>,
+  Assert<SameKeys<ReturnType<NodeView["toJSON"]>, import("../../shared/protocol/snapshot.ts").NodeSnapshot>>,
+  Assert<SameKeys<ReturnType<PodView["toJSON"]>, import("../../shared/protocol/snapshot.ts").PodSnapshot>>,
+  Assert<SameKeys<ReturnType<DeploymentView["toJSON"]>, import("../../shared/protocol/snapshot.ts").DeploymentSnapshot>>,
+  Assert<SameKeys<ReturnType<ServiceView["toJSON"]>, import("../../shared/protocol/snapshot.ts").ServiceSnapshot>>,
+  Assert<SameKeys<ReturnType<EventView["toJSON"]>, import("../../shared/protocol/snapshot.ts").EventSnapshot>>,
+  Assert<SameKeys<ReturnType<StudentView["toJSON"]>, import("../../shared/protocol/snapshot.ts").StudentSnapshot>>,
+];

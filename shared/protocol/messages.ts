@@ -30,6 +30,8 @@ const requestId = z.string().max(64).optional();
 export const clientMessageSchemas = {
   /** Anyone: ask for your welcome again (identity, node, rejoin token) once your handlers are ready. */
   hello: z.object({ id: requestId }),
+  /** Teacher and display: the metric history and the injected events, for the debrief charts. */
+  getHistory: z.object({ id: requestId }),
   /** Teacher: run one simulation command (chaos, deploy, scale, HPA, undo, cordon, drain...). */
   command: z.object({ id: requestId, command: commandSchema }),
   /** Teacher: move the class through its phases, lock or unlock joining. */
@@ -55,6 +57,7 @@ export type ClientMessage<T extends ClientMessageType> = z.infer<(typeof clientM
 /** Which role may send which message. The display (projector) sends nothing. */
 export const MESSAGE_ROLES: Record<ClientMessageType, readonly Role[]> = {
   hello: ["teacher", "student", "display"],
+  getHistory: ["teacher", "display"],
   command: ["teacher"],
   classControl: ["teacher"],
   setCompression: ["teacher"],
@@ -99,6 +102,23 @@ export interface WelcomeMessage {
   nodeName?: string;
   /** Kept by the browser: joining again with it restores the nickname and points. */
   rejoinToken?: string;
+}
+
+/** Reply to getHistory: samples every 5 cluster seconds, and the teacher's injections on the same clock. */
+export interface HistoryMessage {
+  samples: {
+    t: number;
+    rps: number;
+    served: number;
+    errors: number;
+    p95Ms: number;
+    availability: number;
+    desiredReplicas: number;
+    readyReplicas: number;
+    readyNodes: number;
+    totalNodes: number;
+  }[];
+  annotations: { t: number; label: string }[];
 }
 
 /** Options a client passes to joinById(code, options). */

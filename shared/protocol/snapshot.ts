@@ -1,0 +1,139 @@
+/**
+ * The class state as plain data, as a client sees it after decoding (room.state.toJSON()). The
+ * server's schema (server/rooms/schema.ts) is checked against these types at compile time, so the
+ * screens and third-party clients can rely on them without importing server code.
+ */
+export interface ComposeContainerSnapshot {
+  service: string;
+  status: string;
+  health: string;
+  restarts: number;
+}
+
+export interface NodeSnapshot {
+  name: string;
+  slot: number;
+  student: string;
+  studentId: string;
+  /** "True", "Unknown" or "False", as kubectl shows the Ready condition. */
+  ready: string;
+  powered: boolean;
+  partitioned: boolean;
+  connected: boolean;
+  cordoned: boolean;
+  draining: boolean;
+  memoryPressure: boolean;
+  speed: number;
+  cpuCapacity: number;
+  memoryCapacity: number;
+  podCapacity: number;
+  cpuRequested: number;
+  memoryRequested: number;
+  pulling: string;
+  pullProgress: number;
+  pullLayersDone: number;
+  pullLayersTotal: number;
+  notReadySinceMs: number;
+  evictAtMs: number;
+  taints: string;
+  runtimes: string;
+  bareStatus: string;
+  bareReason: string;
+  containers: Record<string, ComposeContainerSnapshot>;
+}
+
+export interface PodSnapshot {
+  name: string;
+  app: string;
+  version: string;
+  node: string;
+  status: string;
+  ready: boolean;
+  running: boolean;
+  terminating: boolean;
+  restarts: number;
+  createdAtMs: number;
+  backoffUntilMs: number;
+  message: string;
+  why: string;
+  servedRps: number;
+  cpuMilli: number;
+  memoryMiB: number;
+}
+
+export interface DeploymentSnapshot {
+  name: string;
+  version: string;
+  behavior: string;
+  replicas: number;
+  updated: number;
+  ready: number;
+  available: number;
+  revision: number;
+  strategy: string;
+  progressing: string;
+  hpaMin: number;
+  hpaMax: number;
+  hpaTarget: number;
+  /** Current CPU utilization the HPA saw, or -1 when unknown. */
+  hpaCurrent: number;
+}
+
+export interface ServiceSnapshot {
+  name: string;
+  rps: number;
+  served: number;
+  errors: number;
+  p95Ms: number;
+  endpoints: number;
+}
+
+export interface EventSnapshot {
+  id: number;
+  type: string;
+  reason: string;
+  object: string;
+  node: string;
+  message: string;
+  count: number;
+  atMs: number;
+}
+
+export interface StudentSnapshot {
+  id: string;
+  name: string;
+  nodeName: string;
+  connected: boolean;
+  points: number;
+  /** Teacher only. */
+  device?: string;
+}
+
+export interface TeacherPanelSnapshot {
+  displayKey: string;
+  joinUrl: string;
+  rejectedMessages: number;
+}
+
+export interface ClassSnapshot {
+  code: string;
+  phase: string;
+  locked: boolean;
+  mode: string;
+  compression: number;
+  clusterMs: number;
+  wallMs: number;
+  availability: number;
+  errorBudget: number;
+  requests: number;
+  errors: number;
+  registryDown: boolean;
+  nodes: Record<string, NodeSnapshot>;
+  pods: Record<string, PodSnapshot>;
+  deployments: Record<string, DeploymentSnapshot>;
+  services: Record<string, ServiceSnapshot>;
+  students: Record<string, StudentSnapshot>;
+  events: Record<string, EventSnapshot>;
+  /** Teacher only (empty or absent for others). */
+  teacher?: Partial<TeacherPanelSnapshot>;
+}

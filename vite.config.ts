@@ -1,0 +1,28 @@
+import { defineConfig } from "vite";
+import { resolve } from "node:path";
+
+// Four pages, one bundle graph: the landing/student page, the teacher's host page, the projector
+// display, and the debrief. The server serves client/dist; in development Vite proxies to it.
+export default defineConfig({
+  root: "client",
+  publicDir: "public",
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 2000,
+    rolldownOptions: {
+      input: {
+        index: resolve(import.meta.dirname, "client/index.html"),
+        host: resolve(import.meta.dirname, "client/host.html"),
+        display: resolve(import.meta.dirname, "client/display.html"),
+      },
+    },
+  },
+  server: {
+    port: 5173,
+    proxy: {
+      "/api": "http://localhost:2567",
+      "/healthz": "http://localhost:2567",
+    },
+  },
+});

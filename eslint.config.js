@@ -19,6 +19,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ["client/**/*.ts"],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ["shared/**/*.ts"],
     languageOptions: { globals: {} },
     rules: {

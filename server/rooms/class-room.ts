@@ -3,7 +3,7 @@
  * the simulation owns every outcome. A student's connection feeds its node's heartbeat: a drop
  * stops the kubelet's lease, a reconnection within the window brings the same node back.
  */
-import { CloseCode, Room, ServerError, type AuthContext, type Client } from "@colyseus/core";
+import { CloseCode, Room, ServerError, type AuthContext, type Client, type Deferred } from "@colyseus/core";
 import { StateView } from "@colyseus/schema";
 import { advance, applyCommand, createCluster, type ClusterState, type Command, type CommandResult } from "../../shared/sim/index.ts";
 import {
@@ -66,6 +66,8 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   private students = new Map<string, Student>();
   private bySession = new Map<string, { role: Role; studentId?: string; bucket: TokenBucket }>();
   private kicked = new Map<string, number>();
+  /** Reconnection windows still open, by session id: a student who rejoins elsewhere closes the old one. */
+  private waitingSeats = new Map<string, Deferred<Client>>();
   private commandLog: { atMs: number; command: Command }[] = [];
   private lastTick = 0;
   private emptySince: number | null = null;
@@ -178,6 +180,8 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     const student = auth.studentId ? this.students.get(auth.studentId) : undefined;
     const st = student ?? this.addStudent(auth.name ?? "student", options.deviceId ?? "", auth.device ?? "unknown device", client);
     meta.studentId = st.id;
+    // Rejoined with the token while the old session still held a seat: free it, or stale seats fill the class.
+    if (st.sessionId && st.sessionId !== client.sessionId) this.waitingSeats.get(st.sessionId)?.reject(new Error("rejoined"));
     st.sessionId = client.sessionId;
     st.connected = true;
     st.leaving = false;
@@ -232,7 +236,13 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       this.run({ type: "heartbeat", node: st.nodeName, connected: false });
       this.ctx.metrics.students.dec();
     }
-    await this.allowReconnection(client, this.ctx.config.RECONNECT_SECONDS);
+    const seat = this.allowReconnection(client, this.ctx.config.RECONNECT_SECONDS);
+    this.waitingSeats.set(client.sessionId, seat);
+    try {
+      await seat;
+    } finally {
+      this.waitingSeats.delete(client.sessionId);
+    }
   }
 
   override onReconnect(client: Client): void {

@@ -204,6 +204,30 @@ describe("a class over real WebSockets", () => {
   });
 });
 
+describe("seats", () => {
+  it("a student rejoining with its token frees the old session's seat, so the class never fills with ghosts", async () => {
+    const cls = await createClass(b, { maxStudents: 2 });
+    for (const name of ["Ann", "Ben"]) {
+      let room = await sdk(b).joinById(cls.code, { name });
+      const w = await welcomeOf(room);
+      expect(w.rejoinToken).toBeTruthy();
+      for (let i = 0; i < 6; i++) {
+        room.reconnection.minUptime = 999_999; // the SDK must not resume: the student comes back with its token
+        const serverClient = serverRoom(cls.code).clients.find((c) => c.sessionId === room.sessionId) as unknown as { ref: { terminate(): void } };
+        serverClient.ref.terminate();
+        await sleep(50);
+        room = await sdk(b).joinById(cls.code, { rejoinToken: w.rejoinToken });
+        await welcomeOf(room); // the join handshake is complete: a cut now is a drop, not a failed join
+      }
+      await room.leave();
+    }
+    // 2 students x 6 stale seats would exceed maxStudents + 8 if the old seats were kept.
+    const teacher = await teacherOf(cls.code, cls.teacherKey);
+    expect(serverRoom(cls.code).clients.length).toBe(1);
+    await teacher.leave();
+  });
+});
+
 describe("HTTP", () => {
   it("answers /healthz, /readyz and /metrics", async () => {
     const health = await fetch(`${b.url}/healthz`);

@@ -4,6 +4,7 @@
  * Teacher-only fields are tagged with .view(): only clients whose StateView holds them see them.
  */
 import { schema, t, type SchemaType } from "@colyseus/schema";
+import type * as S from "../../shared/protocol/snapshot.ts";
 
 export const ComposeContainerView = schema({
   service: t.string(),
@@ -157,11 +158,11 @@ export type ClassState = SchemaType<typeof ClassState>;
 type Assert<T extends true> = T;
 type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
 export type SnapshotMatchesSchema = [
-  Assert<SameKeys<ReturnType<ClassState["toJSON"]>, import("../../shared/protocol/snapshot.ts").ClassSnapshot>>,
-  Assert<SameKeys<ReturnType<NodeView["toJSON"]>, import("../../shared/protocol/snapshot.ts").NodeSnapshot>>,
-  Assert<SameKeys<ReturnType<PodView["toJSON"]>, import("../../shared/protocol/snapshot.ts").PodSnapshot>>,
-  Assert<SameKeys<ReturnType<DeploymentView["toJSON"]>, import("../../shared/protocol/snapshot.ts").DeploymentSnapshot>>,
-  Assert<SameKeys<ReturnType<ServiceView["toJSON"]>, import("../../shared/protocol/snapshot.ts").ServiceSnapshot>>,
-  Assert<SameKeys<ReturnType<EventView["toJSON"]>, import("../../shared/protocol/snapshot.ts").EventSnapshot>>,
-  Assert<SameKeys<ReturnType<StudentView["toJSON"]>, import("../../shared/protocol/snapshot.ts").StudentSnapshot>>,
+  Assert<SameKeys<ReturnType<ClassState["toJSON"]>, S.ClassSnapshot>>,
+  Assert<SameKeys<ReturnType<NodeView["toJSON"]>, S.NodeSnapshot>>,
+  Assert<SameKeys<ReturnType<PodView["toJSON"]>, S.PodSnapshot>>,
+  Assert<SameKeys<ReturnType<DeploymentView["toJSON"]>, S.DeploymentSnapshot>>,
+  Assert<SameKeys<ReturnType<ServiceView["toJSON"]>, S.ServiceSnapshot>>,
+  Assert<SameKeys<ReturnType<EventView["toJSON"]>, S.EventSnapshot>>,
+  Assert<SameKeys<ReturnType<StudentView["toJSON"]>, S.StudentSnapshot>>,
 ];

@@ -3,7 +3,7 @@
  * the simulation owns every outcome. A student's connection feeds its node's heartbeat: a drop
  * stops the kubelet's lease, a reconnection within the window brings the same node back.
  */
-import { CloseCode, Room, ServerError, type AuthContext, type Client, type Deferred } from "@colyseus/core";
+import { CloseCode, Protocol, Room, ServerError, type AuthContext, type Client, type Deferred } from "@colyseus/core";
 import { StateView } from "@colyseus/schema";
 import { advance, applyCommand, createCluster, type ClusterState, type Command, type CommandResult } from "../../shared/sim/index.ts";
 import {
@@ -164,6 +164,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     const o = joinOptionsSchema.safeParse(rawOptions ?? {});
     const options = o.success ? o.data : {};
     client.view = new StateView();
+    this.countPatchBytes(client);
     const meta = { role: auth.role, bucket: this.newBucket() } as { role: Role; studentId?: string; bucket: TokenBucket };
     this.bySession.set(client.sessionId, meta);
     this.emptySince = null;
@@ -212,6 +213,19 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     for (const c of this.clients) if (this.bySession.get(c.sessionId)?.role === "teacher") c.view?.add(view);
     this.run({ type: "addNode", name: nodeName });
     return st;
+  }
+
+  /**
+   * Patches go out through client.raw (SchemaSerializer's sendClientFrame), framed with
+   * ROOM_STATE_PATCH; counting them there measures what each student really receives.
+   */
+  private countPatchBytes(client: Client): void {
+    const raw = client.raw.bind(client);
+    const counter = this.ctx.metrics.patchBytes;
+    client.raw = (data, options, cb) => {
+      if (data[0] === Protocol.ROOM_STATE_PATCH) counter.inc(data.length);
+      raw(data, options, cb);
+    };
   }
 
   private welcome(client: Client, msg: WelcomeMessage): void {

@@ -239,6 +239,9 @@ describe("HTTP", () => {
     expect(metrics).toContain("container_city_classes");
     expect(metrics).toContain("container_city_messages_total");
     expect(metrics).toMatch(/container_city_messages_total\{type="command",outcome="(accepted|refused|invalid)"\}/);
+    const patchBytes = Number(/container_city_patch_bytes_total (\d+)/.exec(metrics)?.[1]);
+    expect(patchBytes).toBeGreaterThan(1000);
+    expect(metrics).toMatch(/container_city_sim_step_seconds_count [1-9]/);
   });
 
   it("refuses a malformed class request and serves the join QR code", async () => {

@@ -64,6 +64,7 @@ interface Result {
   stateMB: number;
   ready: number;
   desired: number;
+  readyPods: number;
   pending: number;
   terminating: number;
   queue: number;
@@ -225,17 +226,18 @@ function percentile(sorted: number[], p: number): number {
 const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
 const sinceKill = (tl: Timeline, t: number | null): number | null => (t === null ? null : (t - tl.killedAtMs) / 1000);
 
-function podCounts(s: ClusterState): { pods: number; pending: number; terminating: number } {
-  let pods = 0;
+/** Counted from the pods themselves, to cross-check the Deployments' status. */
+function podCounts(s: ClusterState): { readyPods: number; pending: number; terminating: number } {
+  let readyPods = 0;
   let pending = 0;
   let terminating = 0;
   for (const name in s.pods) {
     const p = s.pods[name]!;
-    pods++;
+    if (p.ready && p.deletionAtMs === null) readyPods++;
     if (p.nodeName === null) pending++;
     if (p.deletionAtMs !== null) terminating++;
   }
-  return { pods, pending, terminating };
+  return { readyPods, pending, terminating };
 }
 
 function runScenario(nodes: number, opt: Options): Result {
@@ -267,6 +269,7 @@ function runScenario(nodes: number, opt: Options): Result {
     setup: { addNodesMs: round(setup.addNodesMs, 0), deployMs: round(setup.deployMs, 0), warmupMs: round(setup.warmupMs, 0), warmupSimS: setup.warmupSimS },
     stateMB: round(heap - baseHeap, 1),
     ...readyCount(s),
+    readyPods: counts.readyPods,
     pending: counts.pending,
     terminating: counts.terminating,
     queue: s.queue.length,
@@ -290,7 +293,7 @@ function printTable(results: Result[]): void {
     const setupS = (r.setup.addNodesMs + r.setup.deployMs + r.setup.warmupMs) / 1000;
     const t = r.timeline;
     const cells = [r.nodes, r.pods, r.steps, r.stepMsP50, r.stepMsP99, r.stepMsMax, r.heapMB, r.stateMB, setupS.toFixed(1),
-      `${r.ready}/${r.desired}`, `${t.notReadyS ?? "-"}/${t.evictedS ?? "-"}/${t.recoveredS ?? "-"}`];
+      r.readyPods === r.ready ? `${r.ready}/${r.desired}` : `${r.ready}(pods ${r.readyPods})/${r.desired}`, `${t.notReadyS ?? "-"}/${t.evictedS ?? "-"}/${t.recoveredS ?? "-"}`];
     console.log(cells.map((c, i) => pad(c, widths[i]!)).join(" "));
   }
   console.log("\nsetup (ms): addNode / deploy+schedule / warm-up to all ready (simulated s)");

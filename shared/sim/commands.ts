@@ -113,6 +113,7 @@ const handlers: { [T in Command["type"]]: Handler<T> } = {
       runtimes: {},
       bare: null,
       compose: null,
+      leaky: false,
       joinedAtMs: s.timeMs,
       gen: 0,
     };
@@ -220,6 +221,7 @@ const handlers: { [T in Command["type"]]: Handler<T> } = {
     const pod = pickPod(s, c.pod, c.app);
     if (typeof pod === "string") return fail(pod);
     pod.leakMiBPerSecond = c.mibPerSecond ?? 4;
+    if (pod.nodeName && s.nodes[pod.nodeName]) s.nodes[pod.nodeName]!.leaky = true;
     return ok(`pod/${pod.name} leaks ${pod.leakMiBPerSecond} MiB/s`);
   },
 

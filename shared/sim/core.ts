@@ -56,7 +56,19 @@ export function setUnready(s: ClusterState, pod: PodState): void {
   const was = pod.ready;
   pod.ready = false;
   pod.servedLastSecond = 0;
-  if (was) podChanged(s, pod);
+  if (was) readinessChanged(s, pod);
+}
+
+/**
+ * A pod turned ready or unready. Only its Deployment cares (rollout pace and status), and a large
+ * rollout flips thousands of pods at distinct milliseconds: refresh the Deployment once per cluster
+ * second instead of rescanning all its pods for each one, as a controller's work queue would.
+ */
+export function readinessChanged(s: ClusterState, pod: PodState): void {
+  const dep = pod.replicaSet ? s.replicaSets[pod.replicaSet]?.deployment : undefined;
+  if (!dep || s.statusDue.includes(dep)) return;
+  s.statusDue.push(dep);
+  schedule(s, Math.floor(s.timeMs / 1000) * 1000 + 1000, "deploymentStatus", dep);
 }
 
 /** Active pods count toward a ReplicaSet: not being deleted and not finished (controller_utils FilterActivePods). */

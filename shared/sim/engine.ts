@@ -54,6 +54,7 @@ export function createCluster(opts: ClusterOptions): ClusterState {
     bare: null,
     queue: [],
     dirty: { replicaSets: [], deployments: [], scheduling: false },
+    statusDue: [],
     pending: [],
     eviction: { queue: [], nextAllowedMs: 0, disrupted: false },
     events: [],
@@ -94,6 +95,10 @@ function dispatch(s: ClusterState, ev: SimEvent): void {
       if (dep) progressCheck(s, dep);
       return;
     }
+    case "deploymentStatus":
+      s.statusDue = s.statusDue.filter((d) => d !== ev.ref);
+      if (s.deployments[ev.ref]) markDeployment(s, ev.ref);
+      return;
     case "minReadyCheck":
       if (s.deployments[ev.ref]) markDeployment(s, ev.ref);
       return;

@@ -7,7 +7,7 @@
  * Every scheduled event carries the pod's `gen`; bumping it cancels everything in flight.
  */
 import { K8S, MODEL } from "./defaults.ts";
-import { podChanged, record, schedule, setUnready } from "./core.ts";
+import { podChanged, readinessChanged, record, schedule, setUnready } from "./core.ts";
 import { abortPull, requestImage } from "./images.ts";
 import { nextInt } from "./rng.ts";
 import type { ClusterState, NodeState, PodState } from "./types.ts";
@@ -98,7 +98,7 @@ export function podReady(s: ClusterState, pod: PodState): void {
   pod.serving = pod.template.behavior !== "failingReadiness";
   pod.ready = true;
   pod.readyAtMs = s.timeMs;
-  podChanged(s, pod);
+  readinessChanged(s, pod);
   const owner = pod.replicaSet ? s.replicaSets[pod.replicaSet] : undefined;
   const dep = owner ? s.deployments[owner.deployment] : undefined;
   if (dep && dep.minReadySeconds > 0) schedule(s, s.timeMs + dep.minReadySeconds * 1000, "minReadyCheck", dep.name);

@@ -164,6 +164,8 @@ export function kubeletEviction(s: ClusterState): void {
   for (const name of s.nodeOrder) {
     const node = s.nodes[name]!;
     if (!node.powered) continue;
+    // Without a memory hog or a leak, pods use less than they request and requests fit the node.
+    if (node.systemMemoryMiB === 0 && !node.leaky && !node.memoryPressure) continue;
     let used = node.systemMemoryMiB;
     for (const podName of node.podIds) {
       const p = s.pods[podName]!;

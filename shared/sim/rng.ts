@@ -51,9 +51,10 @@ export function nextInt(st: RngState, n: number): number {
   return Math.floor(nextFloat(st) * n);
 }
 
-/** Standard normal deviate (Box-Muller), for spreading large request counts over endpoints. */
-export function nextGaussian(st: RngState): number {
+/** Two independent standard normal deviates (Box-Muller), for spreading large request counts over endpoints. */
+export function nextGaussianPair(st: RngState): [number, number] {
   const u = 1 - nextFloat(st);
   const v = nextFloat(st);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  const r = Math.sqrt(-2 * Math.log(u));
+  return [r * Math.cos(2 * Math.PI * v), r * Math.sin(2 * Math.PI * v)];
 }

@@ -8,7 +8,7 @@
 import { MODEL } from "./defaults.ts";
 import { record, schedule } from "./core.ts";
 import { containerExit, kubeletReachable } from "./kubelet.ts";
-import { nextGaussian, nextInt } from "./rng.ts";
+import { nextGaussianPair, nextInt } from "./rng.ts";
 import type { ClusterState, NodeState, PodState, ServiceState, Spike, TrafficSample } from "./types.ts";
 import { composeServing } from "./compose.ts";
 import { bareServing } from "./bare.ts";
@@ -48,7 +48,12 @@ export function spreadRequests(s: ClusterState, n: number, k: number): number[] 
   const p = 1 / k;
   const mean = n * p;
   const sd = Math.sqrt(n * p * (1 - p));
-  for (let i = 0; i < k; i++) out[i] = Math.max(0, Math.round(mean + sd * nextGaussian(s.rng.traffic)));
+  // Box-Muller yields two independent deviates per draw: use both.
+  for (let i = 0; i < k; i += 2) {
+    const [a, b] = nextGaussianPair(s.rng.traffic);
+    out[i] = Math.max(0, Math.round(mean + sd * a));
+    if (i + 1 < k) out[i + 1] = Math.max(0, Math.round(mean + sd * b));
+  }
   return out;
 }
 
@@ -103,33 +108,37 @@ function servePod(pod: PodState, node: NodeState, n: number, hist: Histogram): {
   return { served, errors };
 }
 
+/**
+ * Every pod, in a stable order that is cheap to walk: pods are owned by ReplicaSets, whose pod
+ * lists are short arrays in creation order (a for-in over a record of 100,000 pods is not).
+ */
+function forEachPod(s: ClusterState, fn: (pod: PodState) => void): void {
+  for (const rsName in s.replicaSets) {
+    const ids = s.replicaSets[rsName]!.podIds;
+    for (let i = 0; i < ids.length; i++) fn(s.pods[ids[i]!]!);
+  }
+}
+
 /** Kubernetes rounds: pods, their memory, and the gate's requests. */
 function kubernetesTraffic(s: ClusterState): void {
   const endpoints = new Map<string, PodState[]>();
-  for (const name in s.pods) {
-    const pod = s.pods[name]!;
+  forEachPod(s, (pod) => {
     pod.servedLastSecond = 0;
-    if (!pod.running) {
-      pod.cpuMilli = 0;
-      continue;
-    }
-    pod.cpuMilli = Math.round(pod.template.requests.cpuMilli * 0.1);
-    if (pod.leakMiBPerSecond > 0) {
+    pod.cpuMilli = pod.running ? Math.round(pod.template.requests.cpuMilli * 0.1) : 0;
+    if (pod.running && pod.leakMiBPerSecond > 0) {
       pod.memoryMiB += pod.leakMiBPerSecond * (MODEL.trafficTickMs / 1000);
       if (pod.memoryMiB > pod.template.limits.memoryMiB) {
         record(s, "Warning", "OOMKilling", `pod/${pod.name}`, `Memory cgroup out of memory: killed process in container app (limit ${pod.template.limits.memoryMiB}Mi)`, pod.nodeName);
         containerExit(s, pod, "OOMKilled");
-        continue;
+        return;
       }
     }
-  }
-  for (const name in s.pods) {
-    const pod = s.pods[name]!;
-    if (!pod.ready || pod.deletionAtMs !== null) continue;
+    // Endpoints are what the API believes ready, dead or not: that gap is where requests fail.
+    if (!pod.ready || pod.deletionAtMs !== null) return;
     let list = endpoints.get(pod.app);
     if (!list) endpoints.set(pod.app, (list = []));
     list.push(pod);
-  }
+  });
   for (const svcName in s.services) {
     const svc = s.services[svcName]!;
     const rps = currentRps(svc, s.timeMs);

@@ -58,6 +58,8 @@ export interface NodeState {
   bare: BareAppState | null;
   /** The Docker Compose project on this host, in the Compose round. */
   compose: ComposeHostState | null;
+  /** A pod here was given a memory leak: the kubelet's eviction loop must look at this node. */
+  leaky: boolean;
   joinedAtMs: number;
   gen: number;
 }
@@ -192,6 +194,8 @@ export interface DeploymentState {
   template: PodTemplate;
   revision: number;
   currentReplicaSet: string | null;
+  /** When the pending progress-deadline check fires (one at a time), or null. */
+  progressCheckAtMs: number | null;
   progressing: { status: "True" | "False"; reason: string; lastProgressMs: number };
   updatedReplicas: number;
   readyReplicas: number;
@@ -344,6 +348,7 @@ export type EventKind =
   | "taintEviction"
   | "scheduleRetry"
   | "progressCheck"
+  | "deploymentStatus"
   | "minReadyCheck"
   | "drainRetry"
   | "composeExit"
@@ -375,6 +380,8 @@ export interface ClusterState {
   queue: SimEvent[];
   /** Reconcilers to run before time moves on (watch-driven controllers). */
   dirty: { replicaSets: string[]; deployments: string[]; scheduling: boolean };
+  /** Deployments whose status refresh is already scheduled (readiness changes are coalesced per second). */
+  statusDue: string[];
   /** Pods waiting for the scheduler, in queue order. */
   pending: string[];
   eviction: { queue: string[]; nextAllowedMs: number; disrupted: boolean };

@@ -175,12 +175,12 @@ function ensureNewReplicaSet(s: ClusterState, dep: DeploymentState, all: Replica
     s.replicaSets[rs.name] = rs;
     all.push(rs);
     dep.progressing = { status: "True", reason: "NewReplicaSetCreated", lastProgressMs: s.timeMs };
-    schedule(s, s.timeMs + dep.progressDeadlineSeconds * 1000 + 1, "progressCheck", dep.name);
+    scheduleProgressCheck(s, dep);
   }
   if (dep.currentReplicaSet !== rs.name && dep.currentReplicaSet !== null && rs.createdAtMs !== s.timeMs) {
     // A new rollout (an undo included) starts its own progress clock.
     dep.progressing = { status: "True", reason: "FoundNewReplicaSet", lastProgressMs: s.timeMs };
-    schedule(s, s.timeMs + dep.progressDeadlineSeconds * 1000 + 1, "progressCheck", dep.name);
+    scheduleProgressCheck(s, dep);
   }
   dep.revision = rs.revision;
   dep.currentReplicaSet = rs.name;
@@ -296,19 +296,30 @@ function trackProgress(
   }
   if (progressed && dep.progressing.reason !== "ProgressDeadlineExceeded") {
     dep.progressing = { status: "True", reason: "ReplicaSetUpdated", lastProgressMs: s.timeMs };
-    schedule(s, s.timeMs + dep.progressDeadlineSeconds * 1000 + 1, "progressCheck", dep.name);
+    scheduleProgressCheck(s, dep);
   } else if (dep.progressing.reason === "NewReplicaSetAvailable") {
     // A scale or a lost pod reopens progress tracking.
     dep.progressing = { status: "True", reason: "ReplicaSetUpdated", lastProgressMs: s.timeMs };
-    schedule(s, s.timeMs + dep.progressDeadlineSeconds * 1000 + 1, "progressCheck", dep.name);
+    scheduleProgressCheck(s, dep);
   }
+}
+
+/** One pending deadline check per Deployment; when it fires early (progress moved on) it re-arms itself. */
+function scheduleProgressCheck(s: ClusterState, dep: DeploymentState): void {
+  if (dep.progressCheckAtMs !== null) return;
+  dep.progressCheckAtMs = dep.progressing.lastProgressMs + dep.progressDeadlineSeconds * 1000 + 1;
+  schedule(s, dep.progressCheckAtMs, "progressCheck", dep.name);
 }
 
 /** Called when a progress deadline may have passed: report it, and nothing else (no automatic rollback). */
 export function progressCheck(s: ClusterState, dep: DeploymentState): void {
+  dep.progressCheckAtMs = null;
   const p = dep.progressing;
   if (p.status !== "True" || p.reason === "NewReplicaSetAvailable") return;
-  if (s.timeMs - p.lastProgressMs <= dep.progressDeadlineSeconds * 1000) return;
+  if (s.timeMs - p.lastProgressMs <= dep.progressDeadlineSeconds * 1000) {
+    scheduleProgressCheck(s, dep);
+    return;
+  }
   dep.progressing = { status: "False", reason: "ProgressDeadlineExceeded", lastProgressMs: p.lastProgressMs };
   const rs = dep.currentReplicaSet ?? "";
   record(s, "Warning", "ProgressDeadlineExceeded", `deployment/${dep.name}`, `ReplicaSet "${rs}" has timed out progressing.`);
@@ -332,6 +343,7 @@ export function newDeployment(s: ClusterState, name: string, template: PodTempla
     template,
     revision: 0,
     currentReplicaSet: null,
+    progressCheckAtMs: null,
     progressing: { status: "True", reason: "NewReplicaSetCreated", lastProgressMs: s.timeMs },
     updatedReplicas: 0,
     readyReplicas: 0,

@@ -1,4 +1,5 @@
 import { describe, it, expect } from "vitest";
+import { applyCommand, createCluster } from "../../shared/sim/index.ts";
 import { RUNTIME_CHOICES, assignRuntimes, bareCommand, bareNodeJoined, bareServing } from "../../shared/sim/bare.ts";
 import type { BareCommand } from "../../shared/sim/bare.ts";
 import { seedRng } from "../../shared/sim/rng.ts";
@@ -6,36 +7,10 @@ import type { ClusterState, Mode, NodeState, RngStream } from "../../shared/sim/
 
 // createCluster is written elsewhere; this fixture holds just what the bare round reads.
 function makeNode(name: string, runtimes: Record<string, string> = {}): NodeState {
-  return {
-    name,
-    capacity: { cpuMilli: 4000, memoryMiB: 8192, pods: 110 },
-    bandwidthBytesPerSecond: 9 * 1024 * 1024,
-    connected: true,
-    powered: true,
-    partitioned: false,
-    speed: 1,
-    systemMemoryMiB: 0,
-    unschedulable: false,
-    draining: false,
-    ready: "True",
-    memoryPressure: false,
-    lastPressureMs: null,
-    lastLeaseMs: 0,
-    leaseOffsetMs: 0,
-    readySinceMs: 0,
-    notReadySinceMs: null,
-    taints: [],
-    podIds: [],
-    requested: { cpuMilli: 0, memoryMiB: 0 },
-    layers: [],
-    pull: null,
-    pullQueue: [],
-    runtimes,
-    bare: null,
-    compose: null,
-    joinedAtMs: 0,
-    gen: 0,
-  };
+  // A node as addNode makes it (the round-specific parts left empty for these tests to fill).
+  const s = createCluster({ seed: 1 });
+  applyCommand(s, { type: "addNode", name });
+  return { ...s.nodes[name]!, leaseOffsetMs: 0, runtimes };
 }
 
 function makeState(opts: { mode?: Mode; seed?: number; nodes?: Record<string, Record<string, string>> } = {}): ClusterState {
@@ -45,33 +20,13 @@ function makeState(opts: { mode?: Mode; seed?: number; nodes?: Record<string, Re
   const nodes: Record<string, NodeState> = {};
   for (const [n, rt] of Object.entries(opts.nodes ?? {})) nodes[n] = makeNode(n, rt);
   return {
-    schema: 1,
-    mode: opts.mode ?? "bare",
-    seed,
-    timeMs: 0,
-    seq: 0,
+    ...createCluster({ seed, mode: opts.mode ?? "bare" }),
+    queue: [],
     rng,
     nodes,
     nodeOrder: Object.keys(nodes),
-    schedulerNextStart: 0,
-    pods: {},
-    images: {},
-    deployments: {},
-    replicaSets: {},
-    services: {},
-    hpas: {},
-    pdbs: {},
-    registryDown: false,
     compose: null,
     bare: null,
-    queue: [],
-    dirty: { replicaSets: [], deployments: [], scheduling: false },
-    pending: [],
-    eviction: { queue: [], nextAllowedMs: 0, disrupted: false },
-    events: [],
-    history: [],
-    window: { rps: 0, served: 0, errors: 0, p95Ms: 0, samples: 0 },
-    totals: { requests: 0, served: 0, errors: 0 },
   };
 }
 

@@ -9,42 +9,17 @@ import {
   initComposeHost,
 } from "../../shared/sim/compose.ts";
 import { heapPop } from "../../shared/sim/heap.ts";
+import { applyCommand, createCluster } from "../../shared/sim/index.ts";
 import { seedRng } from "../../shared/sim/rng.ts";
 import { schedule } from "../../shared/sim/core.ts";
 import type { ClusterState, ComposeServiceSpec, Mode, NodeState, RngStream } from "../../shared/sim/types.ts";
 
 // createCluster is written elsewhere; this fixture holds just what the Compose code reads.
 function makeNode(name: string): NodeState {
-  return {
-    name,
-    capacity: { cpuMilli: 4000, memoryMiB: 8192, pods: 110 },
-    bandwidthBytesPerSecond: 9 * 1024 * 1024,
-    connected: true,
-    powered: true,
-    partitioned: false,
-    speed: 1,
-    systemMemoryMiB: 0,
-    unschedulable: false,
-    draining: false,
-    ready: "True",
-    memoryPressure: false,
-    lastPressureMs: null,
-    lastLeaseMs: 0,
-    leaseOffsetMs: 0,
-    readySinceMs: 0,
-    notReadySinceMs: null,
-    taints: [],
-    podIds: [],
-    requested: { cpuMilli: 0, memoryMiB: 0 },
-    layers: [],
-    pull: null,
-    pullQueue: [],
-    runtimes: {},
-    bare: null,
-    compose: null,
-    joinedAtMs: 0,
-    gen: 0,
-  };
+  // A node as addNode makes it (the round-specific parts left empty for these tests to fill).
+  const s = createCluster({ seed: 1 });
+  applyCommand(s, { type: "addNode", name });
+  return { ...s.nodes[name]!, leaseOffsetMs: 0 };
 }
 
 function makeState(opts: { mode?: Mode; seed?: number; nodes?: string[]; services?: ComposeServiceSpec[] } = {}): ClusterState {
@@ -54,33 +29,13 @@ function makeState(opts: { mode?: Mode; seed?: number; nodes?: string[]; service
   const nodes: Record<string, NodeState> = {};
   for (const n of opts.nodes ?? ["alice"]) nodes[n] = makeNode(n);
   return {
-    schema: 1,
-    mode: opts.mode ?? "compose",
-    seed,
-    timeMs: 0,
-    seq: 0,
+    ...createCluster({ seed, mode: opts.mode ?? "compose" }),
+    queue: [],
     rng,
     nodes,
     nodeOrder: Object.keys(nodes),
-    schedulerNextStart: 0,
-    pods: {},
-    images: {},
-    deployments: {},
-    replicaSets: {},
-    services: {},
-    hpas: {},
-    pdbs: {},
-    registryDown: false,
     compose: { services: opts.services ?? defaultComposeServices() },
     bare: null,
-    queue: [],
-    dirty: { replicaSets: [], deployments: [], scheduling: false },
-    pending: [],
-    eviction: { queue: [], nextAllowedMs: 0, disrupted: false },
-    events: [],
-    history: [],
-    window: { rps: 0, served: 0, errors: 0, p95Ms: 0, samples: 0 },
-    totals: { requests: 0, served: 0, errors: 0 },
   };
 }
 

@@ -8,8 +8,8 @@
 import { MODEL } from "./defaults.ts";
 import { record, schedule } from "./core.ts";
 import { containerExit, kubeletReachable } from "./kubelet.ts";
-import { nextGaussianPair, nextInt } from "./rng.ts";
-import type { ClusterState, NodeState, PodState, ServiceState, Spike, TrafficSample } from "./types.ts";
+import { nextGaussian, nextInt } from "./rng.ts";
+import type { ClusterState, NodeState, PodState, ReplicaSetState, ServiceState, Spike, TrafficSample } from "./types.ts";
 import { composeServing } from "./compose.ts";
 import { bareServing } from "./bare.ts";
 
@@ -48,12 +48,7 @@ export function spreadRequests(s: ClusterState, n: number, k: number): number[] 
   const p = 1 / k;
   const mean = n * p;
   const sd = Math.sqrt(n * p * (1 - p));
-  // Box-Muller yields two independent deviates per draw: use both.
-  for (let i = 0; i < k; i += 2) {
-    const [a, b] = nextGaussianPair(s.rng.traffic);
-    out[i] = Math.max(0, Math.round(mean + sd * a));
-    if (i + 1 < k) out[i + 1] = Math.max(0, Math.round(mean + sd * b));
-  }
+  for (let i = 0; i < k; i++) out[i] = Math.max(0, Math.round(mean + sd * nextGaussian(s.rng.traffic)));
   return out;
 }
 
@@ -109,13 +104,25 @@ function servePod(pod: PodState, node: NodeState, n: number, hist: Histogram): {
 }
 
 /**
- * Every pod, in a stable order that is cheap to walk: pods are owned by ReplicaSets, whose pod
- * lists are short arrays in creation order (a for-in over a record of 100,000 pods is not).
+ * Pod objects per ReplicaSet, remembered between ticks: looking 100,000 names up in the pods record
+ * every second costs more than the traffic model itself. Derived data outside the state; it is
+ * rebuilt whenever the ReplicaSet's pod list changes (a new array, or a push that changes length).
  */
+const podCache = new WeakMap<ReplicaSetState, { ids: string[]; length: number; pods: PodState[] }>();
+
+function podsOf(s: ClusterState, rs: ReplicaSetState): PodState[] {
+  const c = podCache.get(rs);
+  if (c && c.ids === rs.podIds && c.length === rs.podIds.length && (c.length === 0 || s.pods[rs.podIds[0]!] === c.pods[0])) return c.pods;
+  const pods = rs.podIds.map((id) => s.pods[id]!);
+  podCache.set(rs, { ids: rs.podIds, length: rs.podIds.length, pods });
+  return pods;
+}
+
+/** Every pod, in a stable order that is cheap to walk: ReplicaSets own them in creation order. */
 function forEachPod(s: ClusterState, fn: (pod: PodState) => void): void {
   for (const rsName in s.replicaSets) {
-    const ids = s.replicaSets[rsName]!.podIds;
-    for (let i = 0; i < ids.length; i++) fn(s.pods[ids[i]!]!);
+    const pods = podsOf(s, s.replicaSets[rsName]!);
+    for (let i = 0; i < pods.length; i++) fn(pods[i]!);
   }
 }
 

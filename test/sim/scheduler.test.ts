@@ -78,3 +78,23 @@ describe("scheduler", () => {
     expect(fresh.every((p) => p.nodeName === "node-2")).toBe(true);
   });
 });
+
+describe("seeded normal deviates", () => {
+  it("have mean 0 and variance 1, and the same seed gives the same draws", async () => {
+    const { seedRng, nextGaussian } = await import("../../shared/sim/rng.ts");
+    const st = seedRng(3, "traffic");
+    let sum = 0;
+    let sq = 0;
+    const n = 200_000;
+    for (let i = 0; i < n; i++) {
+      const x = nextGaussian(st);
+      sum += x;
+      sq += x * x;
+    }
+    expect(Math.abs(sum / n)).toBeLessThan(0.01);
+    expect(Math.abs(sq / n - 1)).toBeLessThan(0.02);
+    const a = seedRng(9, "traffic");
+    const b = seedRng(9, "traffic");
+    expect([nextGaussian(a), nextGaussian(a)]).toEqual([nextGaussian(b), nextGaussian(b)]);
+  });
+});

@@ -13,7 +13,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   REDIS_URL: z.url().optional(),
   /** Seconds a class with nobody connected stays open. */
-  IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(86_400).default(600),
+  IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
   /** Seconds a dropped student may come back to the same node. */
   RECONNECT_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
   MAX_STUDENTS_PER_CLASS: z.coerce.number().int().min(1).max(5000).default(1000),

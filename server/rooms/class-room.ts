@@ -99,7 +99,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     }
     this.onMessage("*", (client, type) => this.refuse(client, String(type), "unknown_type", `unknown message type "${String(type)}"`));
     this.ctx.metrics.classes.inc();
-    this.log.info({ mode: options.mode, compression: options.compression }, "class created");
+    this.log.info({ role: "server", mode: options.mode, compression: options.compression }, "class created");
   }
 
   /** A fresh cluster with one node per student still in the class, and the shop app to look after. */
@@ -290,7 +290,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     this.ctx.metrics.classes.dec();
     for (const st of this.students.values()) if (st.connected) this.ctx.metrics.students.dec();
     void this.presence.srem(this.ctx.codeSetKey, this.roomId);
-    this.log.info("class closed");
+    this.log.info({ role: "server" }, "class closed");
   }
 
   /** Every message passes the same gate: rate, size, role, schema. A mistake gets a reason, never a disconnect. */
@@ -481,7 +481,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     }
     this.emptySince ??= now;
     if (now - this.emptySince > this.ctx.config.IDLE_TIMEOUT_SECONDS * 1000) {
-      this.log.info("closing idle class");
+      this.log.info({ role: "server" }, "closing idle class");
       void this.disconnect(CloseCodes.classEnded);
     }
   }

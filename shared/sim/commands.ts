@@ -12,11 +12,11 @@ import { ensureImage, failPullsOnOutage } from "./images.ts";
 import { containerExit, deletePod, hangContainer, removePod } from "./kubelet.ts";
 import { cordon, kubeletInputsChanged, leaseAlive, removeTaint, MEMORY_PRESSURE } from "./node-lifecycle.ts";
 import { drain } from "./drain.ts";
-import { newDeployment, replicaSetsFor } from "./workloads.ts";
+import { newDeployment, replicaSetsFor, templateFor } from "./workloads.ts";
 import { nextInt } from "./rng.ts";
 import { composeCommand, composeHostDown, composeHostUp, initComposeHost } from "./compose.ts";
 import { assignRuntimes, bareCommand, bareNodeJoined } from "./bare.ts";
-import type { ClusterState, NodeState, PodState, PodTemplate } from "./types.ts";
+import type { ClusterState, NodeState, PodState } from "./types.ts";
 
 export type CommandResult = { ok: true; message: string } | { ok: false; error: string };
 
@@ -57,27 +57,6 @@ function changeNode(s: ClusterState, node: NodeState, change: (n: NodeState) => 
   kubeletInputsChanged(s, node, wasOnline, wasPowered);
 }
 
-function defaultTemplate(c: CommandOf<"deploy">, prev: PodTemplate | undefined): PodTemplate {
-  const cpuReq = c.cpuRequestMilli ?? prev?.requests.cpuMilli ?? 250;
-  const memReq = c.memoryRequestMiB ?? prev?.requests.memoryMiB ?? 256;
-  return {
-    app: c.app,
-    version: c.version,
-    image: `${c.app}:${c.version}`,
-    behavior: c.behavior ?? "healthy",
-    requests: { cpuMilli: cpuReq, memoryMiB: memReq },
-    limits: {
-      cpuMilli: Math.max(cpuReq, c.cpuLimitMilli ?? prev?.limits.cpuMilli ?? cpuReq * 2),
-      memoryMiB: Math.max(memReq, c.memoryLimitMiB ?? prev?.limits.memoryMiB ?? memReq * 2),
-    },
-    pullPolicy: c.pullPolicy ?? prev?.pullPolicy ?? "IfNotPresent",
-    livenessProbe: c.livenessProbe ?? prev?.livenessProbe ?? true,
-    readinessProbe: c.readinessProbe ?? prev?.readinessProbe ?? true,
-    capacityRps: c.capacityRps ?? prev?.capacityRps ?? 20,
-    baseMemoryMiB: Math.round(memReq * 0.5),
-    tolerationSeconds: c.tolerationSeconds ?? prev?.tolerationSeconds ?? K8S.defaultTolerationSeconds,
-  };
-}
 
 const handlers: { [T in Command["type"]]: Handler<T> } = {
   addNode(s, c) {
@@ -251,7 +230,7 @@ const handlers: { [T in Command["type"]]: Handler<T> } = {
     const err = requireMode(s, "kubernetes", "deploy");
     if (err) return fail(err);
     const existing = s.deployments[c.app];
-    const template = defaultTemplate(c, existing?.template);
+    const template = templateFor(c, existing?.template);
     ensureImage(s, c.app, c.version);
     const dep = existing ?? newDeployment(s, c.app, template, c.replicas ?? 1);
     dep.template = template;

@@ -10,6 +10,7 @@ import { isActive, isAvailable, markDeployment, markReplicaSet, record, scaledVa
 import { deletePod } from "./kubelet.ts";
 import { nextInt } from "./rng.ts";
 import type { ClusterState, DeploymentState, PodState, PodTemplate, ReplicaSetState } from "./types.ts";
+import type { CommandOf } from "./command-schema.ts";
 
 /** Kubernetes' safe alphabet for generated names (no vowels, no look-alikes). */
 const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
@@ -349,5 +350,28 @@ export function newDeployment(s: ClusterState, name: string, template: PodTempla
     readyReplicas: 0,
     availableReplicas: 0,
     createdAtMs: s.timeMs,
+  };
+}
+
+/** The pod template a deploy command describes; unset fields keep the previous release's values. */
+export function templateFor(c: CommandOf<"deploy">, prev: PodTemplate | undefined): PodTemplate {
+  const cpuReq = c.cpuRequestMilli ?? prev?.requests.cpuMilli ?? 250;
+  const memReq = c.memoryRequestMiB ?? prev?.requests.memoryMiB ?? 256;
+  return {
+    app: c.app,
+    version: c.version,
+    image: `${c.app}:${c.version}`,
+    behavior: c.behavior ?? "healthy",
+    requests: { cpuMilli: cpuReq, memoryMiB: memReq },
+    limits: {
+      cpuMilli: Math.max(cpuReq, c.cpuLimitMilli ?? prev?.limits.cpuMilli ?? cpuReq * 2),
+      memoryMiB: Math.max(memReq, c.memoryLimitMiB ?? prev?.limits.memoryMiB ?? memReq * 2),
+    },
+    pullPolicy: c.pullPolicy ?? prev?.pullPolicy ?? "IfNotPresent",
+    livenessProbe: c.livenessProbe ?? prev?.livenessProbe ?? true,
+    readinessProbe: c.readinessProbe ?? prev?.readinessProbe ?? true,
+    capacityRps: c.capacityRps ?? prev?.capacityRps ?? 20,
+    baseMemoryMiB: Math.round(memReq * 0.5),
+    tolerationSeconds: c.tolerationSeconds ?? prev?.tolerationSeconds ?? K8S.defaultTolerationSeconds,
   };
 }

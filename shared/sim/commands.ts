@@ -12,7 +12,7 @@ import { ensureImage, failPullsOnOutage } from "./images.ts";
 import { containerExit, deletePod, hangContainer, removePod } from "./kubelet.ts";
 import { cordon, kubeletInputsChanged, leaseAlive, removeTaint, MEMORY_PRESSURE } from "./node-lifecycle.ts";
 import { drain } from "./drain.ts";
-import { newDeployment, replicaSetsFor, templateFor } from "./workloads.ts";
+import { newDeployment, replicaSetsFor, scheduleProgressCheck, templateFor } from "./workloads.ts";
 import { nextInt } from "./rng.ts";
 import { composeCommand, composeHostDown, composeHostUp, initComposeHost } from "./compose.ts";
 import { assignRuntimes, bareCommand, bareNodeJoined } from "./bare.ts";
@@ -245,7 +245,11 @@ const handlers: { [T in Command["type"]]: Handler<T> } = {
       };
     }
     if (c.minReadySeconds !== undefined) dep.minReadySeconds = c.minReadySeconds;
-    if (c.progressDeadlineSeconds !== undefined) dep.progressDeadlineSeconds = c.progressDeadlineSeconds;
+    if (c.progressDeadlineSeconds !== undefined && c.progressDeadlineSeconds !== dep.progressDeadlineSeconds) {
+      dep.progressDeadlineSeconds = c.progressDeadlineSeconds;
+      dep.progressCheckAtMs = null;
+      if (existing) scheduleProgressCheck(s, dep);
+    }
     s.deployments[dep.name] = dep;
     if (!s.services[c.app]) addService(s, c.app, c.app, c.baselineRps ?? 0);
     else if (c.baselineRps !== undefined) s.services[c.app]!.baselineRps = c.baselineRps;

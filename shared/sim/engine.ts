@@ -92,7 +92,8 @@ function dispatch(s: ClusterState, ev: SimEvent): void {
     }
     case "progressCheck": {
       const dep = s.deployments[ev.ref];
-      if (dep) progressCheck(s, dep);
+      // Only the check the Deployment is waiting for counts: a changed deadline re-arms a new one.
+      if (dep && dep.progressCheckAtMs === ev.at) progressCheck(s, dep);
       return;
     }
     case "deploymentStatus":

@@ -306,9 +306,9 @@ function trackProgress(
 }
 
 /** One pending deadline check per Deployment; when it fires early (progress moved on) it re-arms itself. */
-function scheduleProgressCheck(s: ClusterState, dep: DeploymentState): void {
+export function scheduleProgressCheck(s: ClusterState, dep: DeploymentState): void {
   if (dep.progressCheckAtMs !== null) return;
-  dep.progressCheckAtMs = dep.progressing.lastProgressMs + dep.progressDeadlineSeconds * 1000 + 1;
+  dep.progressCheckAtMs = Math.max(s.timeMs, dep.progressing.lastProgressMs + dep.progressDeadlineSeconds * 1000 + 1);
   schedule(s, dep.progressCheckAtMs, "progressCheck", dep.name);
 }
 

@@ -66,6 +66,17 @@ describe("deployments", () => {
     expect(sc.s.deployments.web!.revision).toBe(3);
   });
 
+  it("a shorter progress deadline set mid-rollout takes effect at once", () => {
+    const sc = new Scenario(8).nodes(3).deploy("web", "v1", 3);
+    sc.until(allReady("web", 3), 120_000);
+    const start = sc.s.timeMs;
+    sc.deploy("web", "v2", 3, { behavior: "failingReadiness" });
+    sc.run(10_000);
+    sc.deploy("web", "v2", 3, { behavior: "failingReadiness", progressDeadlineSeconds: 60 });
+    const at = sc.until((s) => s.deployments.web!.progressing.reason === "ProgressDeadlineExceeded", 600_000, 1000);
+    expect(at - start).toBeLessThan(120_000);
+  });
+
   it("Recreate stops every old pod before starting new ones", () => {
     const sc = new Scenario(2).nodes(3).deploy("db", "v1", 3, { strategy: "Recreate" });
     sc.until(allReady("db", 3), 120_000);

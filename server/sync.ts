@@ -96,7 +96,12 @@ function syncPod(p: PodState, v: PodView): void {
 }
 
 /** Bring the schema in line with the simulation. `owners` maps node name to its student. */
-export function syncState(s: ClusterState, st: ClassState, owners: Map<string, StudentLink>): void {
+export function syncState(
+  s: ClusterState,
+  st: ClassState,
+  owners: Map<string, StudentLink>,
+  since: { requests: number; errors: number } = { requests: 0, errors: 0 },
+): void {
   set(st, "clusterMs", s.timeMs);
   set(st, "registryDown", s.registryDown);
   s.nodeOrder.forEach((name, slot) => {
@@ -140,10 +145,12 @@ export function syncState(s: ClusterState, st: ClassState, owners: Map<string, S
   }
   prune(st.services, (k) => k in s.services);
 
-  set(st, "requests", s.totals.requests);
-  set(st, "errors", s.totals.errors);
-  set(st, "availability", Math.round(availability(s.totals.requests, s.totals.errors) * 10000) / 10000);
-  set(st, "errorBudget", Math.round(errorBudgetRemaining(s.totals.requests, s.totals.errors) * 1000) / 1000);
+  const requests = s.totals.requests - since.requests;
+  const errors = s.totals.errors - since.errors;
+  set(st, "requests", requests);
+  set(st, "errors", errors);
+  set(st, "availability", Math.round(availability(requests, errors) * 10000) / 10000);
+  set(st, "errorBudget", Math.round(errorBudgetRemaining(requests, errors) * 1000) / 1000);
   syncEvents(s, st);
 }
 

@@ -7,10 +7,11 @@ import { CloseCode, Protocol, Room, ServerError, type AuthContext, type Client, 
 import { StateView } from "@colyseus/schema";
 import { advance, applyCommand, createCluster, type ClusterState, type Command, type CommandResult } from "../../shared/sim/index.ts";
 import {
-  CloseCodes, MAX_MESSAGE_BYTES, MESSAGE_ROLES, clientMessageSchemas, isClientMessageType, joinOptionsSchema, parseClientMessage,
-  type ClientMessage, type ClientMessageType, type ErrorMessage, type HistoryMessage, type Phase, type ResultMessage, type Role, type WelcomeMessage,
+  CloseCodes, MAX_KUBECTL_OUTPUT, MAX_MESSAGE_BYTES, MESSAGE_ROLES, clientMessageSchemas, isClientMessageType, joinOptionsSchema, parseClientMessage,
+  type ClientMessage, type ClientMessageType, type ErrorMessage, type HistoryMessage, type KubectlReply, type Phase, type ResultMessage, type Role, type WelcomeMessage,
 } from "../../shared/protocol/messages.ts";
 import { points } from "../../shared/game/score.ts";
+import { exportCompose, exportManifests, kubectl } from "../../shared/kubectl/index.ts";
 import { cleanNickname, generateNickname, nodeNameFor, uniqueNickname } from "../nicknames.ts";
 import { TokenBucket } from "../rate-limit.ts";
 import { syncState, type StudentLink } from "../sync.ts";
@@ -68,8 +69,13 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   private kicked = new Map<string, number>();
   /** Reconnection windows still open, by session id: a student who rejoins elsewhere closes the old one. */
   private waitingSeats = new Map<string, Deferred<Client>>();
-  private commandLog: { atMs: number; command: Command }[] = [];
+  /** Every applied command at its cluster time (replayable), with the simulation's answer for people. */
+  private commandLog: { atMs: number; command: Command; note?: string }[] = [];
   private lastTick = 0;
+  /** Requests and errors before the class started: the SLO counts from the start, not the warm-up. */
+  private sloBaseline = { requests: 0, errors: 0 };
+  /** Wall time at which cluster time 0 happened, for kubectl's dates. */
+  private createdAt = Date.now();
   private emptySince: number | null = null;
   private get ctx(): ServerContext {
     return ClassRoom.context;
@@ -105,6 +111,8 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   /** A fresh cluster with one node per student still in the class, and the shop app to look after. */
   private resetSimulation(): void {
     this.sim = createCluster({ seed: this.opts.seed, mode: this.opts.mode });
+    this.createdAt = Date.now();
+    this.sloBaseline = { requests: 0, errors: 0 };
     this.commandLog = [];
     for (const st of this.students.values()) {
       if (st.leaving) continue;
@@ -122,7 +130,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   /** Apply a command and log it with its cluster time, so the class can be replayed. */
   private run(command: Command): CommandResult {
     const result = applyCommand(this.sim, command);
-    if (result.ok) this.commandLog.push({ atMs: this.sim.timeMs, command });
+    if (result.ok) this.commandLog.push({ atMs: this.sim.timeMs, command, note: result.message });
     return result;
   }
 
@@ -317,6 +325,14 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       client.send("history", this.history());
       return;
     }
+    if (type === "kubectl") {
+      const m = parsed.value as ClientMessage<"kubectl">;
+      const reply = this.kubectl(meta, m.line, m.stdin);
+      if (m.id !== undefined) reply.id = m.id;
+      this.ctx.metrics.messages.inc({ type, outcome: reply.ok ? "accepted" : "refused" });
+      client.send("kubectlResult", reply);
+      return;
+    }
     const result = this.handle(type, parsed.value, meta.studentId);
     this.ctx.metrics.messages.inc({ type, outcome: result.ok ? "accepted" : "refused" });
     const reply: ResultMessage = { type, ok: result.ok };
@@ -349,7 +365,14 @@ export class ClassRoom extends Room<{ state: ClassState }> {
         return this.kick((msg as ClientMessage<"kick">).studentId);
       case "hello":
       case "getHistory":
+      case "kubectl":
         return { ok: true, message: type };
+      case "setOptions": {
+        const o = msg as ClientMessage<"setOptions">;
+        if (o.advanced !== undefined) this.state.advanced = o.advanced;
+        if (o.leaderboardNames !== undefined) this.state.leaderboardNames = o.leaderboardNames;
+        return { ok: true, message: "options saved" };
+      }
       case "nodeAction":
         return this.nodeAction(msg as ClientMessage<"nodeAction">, studentId);
     }
@@ -370,6 +393,10 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     if (!allowed[action].includes(phase)) return { ok: false, error: `cannot ${action} while the class is ${phase}` };
     switch (action) {
       case "start":
+        this.sloBaseline = { ...this.sim.totals };
+        this.state.phase = "running";
+        this.lastTick = Date.now();
+        break;
       case "resume":
         this.state.phase = "running";
         this.lastTick = Date.now();
@@ -431,12 +458,17 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     }
   }
 
-  /** Advance the cluster by wall time x compression while running, then refresh what clients see. */
+  /**
+   * Advance the cluster by wall time x compression, then refresh what clients see. The city also
+   * runs in the lobby, so apartments are built while students join; points and the SLO count only
+   * once the class has started.
+   */
   private tick(): void {
     const now = Date.now();
     const wallDt = Math.min(1000, now - this.lastTick);
     this.lastTick = now;
-    if (this.state.phase === "running") {
+    const phase = this.state.phase;
+    if (phase === "running" || phase === "lobby") {
       const started = performance.now();
       const before = this.sim.timeMs;
       const dt = Math.round(wallDt * this.state.compression);
@@ -444,8 +476,10 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       // which a replay of the command log could not reproduce.
       if (dt > 0) advance(this.sim, dt);
       this.ctx.metrics.simStep.observe((performance.now() - started) / 1000);
-      this.state.wallMs += wallDt;
-      this.tally(this.sim.timeMs - before);
+      if (phase === "running") {
+        this.state.wallMs += wallDt;
+        this.tally(this.sim.timeMs - before);
+      }
     }
     this.removeDrainedNodes();
     this.sync();
@@ -499,7 +533,41 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       const p = points(st);
       if (v.points !== p) v.points = p;
     }
-    syncState(this.sim, this.state, owners);
+    syncState(this.sim, this.state, owners, this.sloBaseline);
+  }
+
+  /**
+   * kubectl against the class's cluster. The console is pure: it prints, and for changes returns the
+   * simulation commands, which go through the same path as the teacher's buttons (and the replay log).
+   */
+  private kubectl(meta: { role: Role; studentId?: string }, line: string, stdin?: string): KubectlReply {
+    const teacher = meta.role === "teacher";
+    if (!teacher && !this.state.advanced) return { ok: false, output: "The teacher has not opened the kubectl console to students." };
+    const user = teacher ? "teacher" : (this.students.get(meta.studentId ?? "")?.name ?? "student");
+    const opts: { allowMutations: boolean; user: string; epochMs: number; stdin?: string } = { allowMutations: teacher, user, epochMs: this.createdAt };
+    if (stdin !== undefined) opts.stdin = stdin;
+    const r = kubectl(this.sim, line, opts);
+    let output = r.output;
+    let ok = r.ok;
+    for (const command of r.commands) {
+      const applied = this.run(command);
+      if (!applied.ok) {
+        output += `\nerror: ${applied.error}`;
+        ok = false;
+        break;
+      }
+    }
+    if (r.commands.length > 0) this.sync();
+    if (output.length > MAX_KUBECTL_OUTPUT) output = output.slice(0, MAX_KUBECTL_OUTPUT) + "\n… (output cut: narrow it with a name or -l)";
+    return { ok, output };
+  }
+
+  /** Teacher-only download: the city as real manifests (or a compose.yaml in the Compose round). */
+  exportFor(teacherKey: string): { ok: true; body: string; filename: string } | { ok: false } {
+    if (!safeEqual(sha256(teacherKey), this.opts.teacherKeyHash)) return { ok: false };
+    return this.sim.mode === "compose"
+      ? { ok: true, body: exportCompose(this.sim), filename: "compose.yaml" }
+      : { ok: true, body: exportManifests(this.sim), filename: `container-city-${this.roomId}.yaml` };
   }
 
   /** The debrief's data: metric samples and what the teacher injected, both on the cluster clock. */
@@ -507,12 +575,13 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     const routine = new Set(["heartbeat", "addNode", "removeNode", "expose"]);
     const annotations = this.commandLog
       .filter((e) => !routine.has(e.command.type))
-      .map((e) => ({ t: e.atMs, label: describeCommand(e.command) }));
+      // The note names what a random pick hit ("node/bao powered off"), which the command alone does not.
+      .map((e) => ({ t: e.atMs, label: e.note ?? describeCommand(e.command) }));
     return { samples: this.sim.history, annotations };
   }
 
   /** For tests and replays: the simulation and its command log. */
-  inspect(): { sim: ClusterState; log: readonly { atMs: number; command: Command }[] } {
+  inspect(): { sim: ClusterState; log: readonly { atMs: number; command: Command; note?: string }[] } {
     return { sim: this.sim, log: this.commandLog };
   }
 

@@ -143,6 +143,10 @@ export const ClassState = schema({
   requests: t.float64(),
   errors: t.float64(),
   registryDown: t.boolean().default(false),
+  /** Students may use a read-only kubectl console. */
+  advanced: t.boolean().default(false),
+  /** The leaderboard shows nicknames (otherwise only the class's own rank). */
+  leaderboardNames: t.boolean().default(true),
   nodes: t.map(NodeView),
   pods: t.map(PodView),
   deployments: t.map(DeploymentView),

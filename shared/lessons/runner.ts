@@ -309,7 +309,8 @@ export function lessonTick(state: LessonState, cluster: ClusterState): TickResul
     t.dirty = true;
     if (d.setupStage === 0) {
       d.setupStage = 1;
-      const want = (lesson.setup.extraNodes ?? 0) + Math.max(0, (lesson.setup.minNodes ?? 0) - cluster.nodeOrder.length - (lesson.setup.extraNodes ?? 0));
+      // extraNodes always come; minNodes only tops a small class up (the extra ones count towards it).
+      const want = Math.max(lesson.setup.extraNodes ?? 0, (lesson.setup.minNodes ?? 0) - cluster.nodeOrder.length);
       const spares: string[] = [];
       for (let i = 0; i < want; i++) {
         const name = nextSpareName(cluster, [...d.spares, ...spares]);

@@ -43,6 +43,10 @@ export const clientMessageSchemas = {
   setCompression: z.object({ id: requestId, factor: z.number().min(1).max(120) }),
   /** Teacher: remove a student; its node is drained and tainted, its device cannot rejoin at once. */
   kick: z.object({ id: requestId, studentId: z.string().min(1).max(64) }),
+  /** Teacher (and students when the teacher enables "advanced"): one kubectl command line. */
+  kubectl: z.object({ id: requestId, line: z.string().min(1).max(2048), stdin: z.string().max(256 * 1024).optional() }),
+  /** Teacher: class options. */
+  setOptions: z.object({ id: requestId, advanced: z.boolean().optional(), leaderboardNames: z.boolean().optional() }),
   /** Student: act on its own node (or its own containers in the Compose round). */
   nodeAction: z.object({
     id: requestId,
@@ -62,6 +66,8 @@ export const MESSAGE_ROLES: Record<ClientMessageType, readonly Role[]> = {
   classControl: ["teacher"],
   setCompression: ["teacher"],
   kick: ["teacher"],
+  kubectl: ["teacher", "student"],
+  setOptions: ["teacher"],
   nodeAction: ["student"],
 };
 
@@ -103,6 +109,16 @@ export interface WelcomeMessage {
   /** Kept by the browser: joining again with it restores the nickname and points. */
   rejoinToken?: string;
 }
+
+/** Reply to kubectl: what the terminal prints. */
+export interface KubectlReply {
+  id?: string;
+  ok: boolean;
+  output: string;
+}
+
+/** Most characters of kubectl output sent back: a wide listing of a 1,000-student class is ~1 MB. */
+export const MAX_KUBECTL_OUTPUT = 64 * 1024;
 
 /** Reply to getHistory: samples every 5 cluster seconds, and the teacher's injections on the same clock. */
 export interface HistoryMessage {

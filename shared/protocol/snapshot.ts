@@ -128,6 +128,8 @@ export interface ClassSnapshot {
   requests: number;
   errors: number;
   registryDown: boolean;
+  advanced: boolean;
+  leaderboardNames: boolean;
   nodes: Record<string, NodeSnapshot>;
   pods: Record<string, PodSnapshot>;
   deployments: Record<string, DeploymentSnapshot>;

@@ -19,6 +19,7 @@ import { generateClassCode, normalizeClassCode } from "./class-code.ts";
 import { cryptoRandom, randomToken, sha256 } from "./secrets.ts";
 import { TokenBucket } from "./rate-limit.ts";
 import type { ServerContext } from "./context.ts";
+import { lessonSummary, loadLessons } from "./lessons.ts";
 
 const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../client/dist");
 const MAX_WS_PAYLOAD = 16 * 1024;
@@ -52,7 +53,7 @@ function publicBase(config: Config, req: Request): string {
 export function createApp(config: Config = loadConfig(), opts: { gracefullyShutdown?: boolean } = {}): App {
   const logger = createLogger(config.LOG_LEVEL);
   const metrics = createMetrics();
-  const ctx: ServerContext = { config, logger, metrics, codeSetKey: "container-city:class-codes", shuttingDown: false };
+  const ctx: ServerContext = { config, logger, metrics, codeSetKey: "container-city:class-codes", shuttingDown: false, lessons: loadLessons(logger) };
   ClassRoom.context = ctx;
 
   const server = defineServer({
@@ -87,6 +88,11 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
           res.status(503).json({ error: "The server is restarting; try again in a few seconds." });
           return;
         }
+        const lesson = body.data.lesson !== undefined ? ctx.lessons.get(body.data.lesson) : undefined;
+        if (body.data.lesson !== undefined && !lesson) {
+          res.status(400).json({ error: `lesson: no lesson called "${body.data.lesson}" (see GET /api/lessons)` });
+          return;
+        }
         const presence = matchMaker.presence;
         const code = await generateClassCode(cryptoRandom, async (c) => (await presence.sadd(ctx.codeSetKey, c)) === 0);
         const teacherKey = randomToken(24);
@@ -99,8 +105,9 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
           displayKeyHash: sha256(displayKey),
           displayKey,
           joinUrl,
-          mode: body.data.mode ?? "kubernetes",
-          compression: body.data.compression ?? config.DEFAULT_COMPRESSION,
+          mode: lesson && lesson.mode !== "any" ? lesson.mode : (body.data.mode ?? "kubernetes"),
+          compression: body.data.compression ?? lesson?.compression ?? config.DEFAULT_COMPRESSION,
+          lessonId: lesson?.id ?? null,
           seed: body.data.seed ?? Math.floor(Math.random() * 0xffffffff),
           maxStudents: Math.min(body.data.maxStudents ?? config.MAX_STUDENTS_PER_CLASS, config.MAX_STUDENTS_PER_CLASS),
         };
@@ -122,6 +129,10 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
           displayUrl: `${base}/display.html#code=${code}&key=${displayKey}`,
         };
         res.status(201).json(response);
+      });
+
+      app.get("/api/lessons", (_req, res) => {
+        res.json({ lessons: [...ctx.lessons.values()].map(lessonSummary) });
       });
 
       app.get("/api/classes/:code/qr.svg", httpLimiter(5, 20), async (req, res) => {

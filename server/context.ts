@@ -2,6 +2,7 @@
 import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
+import type { Lesson } from "../shared/lessons/index.ts";
 
 export interface ServerContext {
   config: Config;
@@ -10,4 +11,6 @@ export interface ServerContext {
   /** Presence set holding every open class code, so codes stay unique across processes. */
   codeSetKey: string;
   shuttingDown: boolean;
+  /** Built-in lessons by id. */
+  lessons: Map<string, Lesson>;
 }

@@ -12,6 +12,10 @@ import {
 } from "../../shared/protocol/messages.ts";
 import { points } from "../../shared/game/score.ts";
 import { exportCompose, exportManifests, kubectl } from "../../shared/kubectl/index.ts";
+import {
+  answerPrediction, clockHeld, currentStep, imageLayersView, lessonControl as lessonControlFn, lessonTick, parseLesson,
+  publicLessonView, startLesson, studentLessonPoints, teacherLessonView, type Lesson, type LessonControl, type LessonState,
+} from "../../shared/lessons/index.ts";
 import { cleanNickname, generateNickname, nodeNameFor, uniqueNickname } from "../nicknames.ts";
 import { TokenBucket } from "../rate-limit.ts";
 import { syncState, type StudentLink } from "../sync.ts";
@@ -29,6 +33,7 @@ export interface ClassRoomOptions {
   compression: number;
   seed: number;
   maxStudents: number;
+  lessonId: string | null;
 }
 
 interface Student {
@@ -63,6 +68,10 @@ export class ClassRoom extends Room<{ state: ClassState }> {
 
   override state = new ClassState();
   private sim!: ClusterState;
+  /** The lesson being run, if any: a pure state machine stepped on every tick. */
+  private lesson: LessonState | null = null;
+  private lessonDef: Lesson | null = null;
+  private lastTeacherLessonSync = 0;
   private opts!: ClassRoomOptions;
   private students = new Map<string, Student>();
   private bySession = new Map<string, { role: Role; studentId?: string; bucket: TokenBucket }>();
@@ -97,6 +106,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     panel.displayKey = options.displayKey;
     panel.joinUrl = options.joinUrl;
     this.state.teacher = panel;
+    this.lessonDef = options.lessonId ? (this.ctx.lessons.get(options.lessonId) ?? null) : null;
     this.resetSimulation();
     this.lastTick = Date.now();
     this.clock.setInterval(() => this.tick(), 1000 / this.ctx.config.SIM_RATE_HZ);
@@ -120,7 +130,10 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       st.readyMs = 0;
       st.served = 0;
     }
-    if (this.opts.mode === "kubernetes") this.run({ type: "deploy", app: "shop", version: "v1", replicas: 6, baselineRps: 30 });
+    // A lesson brings its own starting cluster (applied when the class starts); free play gets a shop.
+    this.lesson = this.lessonDef ? startLesson(this.lessonDef) : null;
+    if (this.lesson) this.state.compression = this.lessonDef!.compression;
+    else if (this.opts.mode === "kubernetes") this.run({ type: "deploy", app: "shop", version: "v1", replicas: 6, baselineRps: 30 });
     else this.run({ type: "expose", service: "shop", baselineRps: 30 });
     this.state.clusterMs = 0;
     this.state.wallMs = 0;
@@ -367,6 +380,18 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       case "getHistory":
       case "kubectl":
         return { ok: true, message: type };
+      case "lessonControl":
+        return this.lessonControl((msg as ClientMessage<"lessonControl">).action);
+      case "setLesson":
+        return this.setLesson(msg as ClientMessage<"setLesson">);
+      case "answer": {
+        const a = msg as ClientMessage<"answer">;
+        if (!this.lesson || !studentId) return { ok: false, error: "there is no question to answer right now" };
+        const r = answerPrediction(this.lesson, studentId, a.stepId, a.answer, this.sim.nodeOrder);
+        if (!r.ok) return { ok: false, error: r.error };
+        this.lesson = r.state;
+        return { ok: true, message: "answer saved" };
+      }
       case "setOptions": {
         const o = msg as ClientMessage<"setOptions">;
         if (o.advanced !== undefined) this.state.advanced = o.advanced;
@@ -427,6 +452,51 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     return { ok: true, message: `class ${action}` };
   }
 
+  private lessonControl(action: LessonControl): CommandResult {
+    if (!this.lesson) return { ok: false, error: "no lesson is running: choose one first" };
+    const r = lessonControlFn(this.lesson, action);
+    if (!r.ok) return { ok: false, error: r.error };
+    this.lesson = r.state;
+    if (this.state.phase === "running") this.stepLesson();
+    this.lastTeacherLessonSync = 0; // the teacher sees the effect of their own press at once
+    return { ok: true, message: r.message };
+  }
+
+  /** A built-in lesson by id, a teacher's own YAML, or null for free play. The class starts over. */
+  private setLesson(m: ClientMessage<"setLesson">): CommandResult {
+    let lesson: Lesson | null = null;
+    if (m.yaml !== undefined) {
+      const r = parseLesson(m.yaml);
+      if (!r.ok) return { ok: false, error: `that lesson file has mistakes:\n${r.errors.slice(0, 10).join("\n")}` };
+      lesson = r.lesson;
+    } else if (m.lessonId) {
+      lesson = this.ctx.lessons.get(m.lessonId) ?? null;
+      if (!lesson) return { ok: false, error: `no lesson called "${m.lessonId}"` };
+    }
+    if (lesson && lesson.mode !== "any" && lesson.mode !== this.opts.mode) {
+      return { ok: false, error: `that lesson is for the ${lesson.mode} round; this class is in the ${this.opts.mode} round (create a new class for it)` };
+    }
+    this.lessonDef = lesson;
+    this.resetSimulation();
+    this.state.phase = "lobby";
+    return { ok: true, message: lesson ? `lesson "${lesson.id}" ready: start the class to begin` : "free play" };
+  }
+
+  /** One step of the lesson runner: apply its commands through the logged path, publish its views. */
+  private stepLesson(): void {
+    if (!this.lesson) return;
+    const r = lessonTick(this.lesson, this.sim);
+    this.lesson = r.state;
+    for (const a of r.actions) {
+      if (a.type === "apply") {
+        const applied = this.run(a.command);
+        if (!applied.ok) this.log.warn({ role: "server", step: a.stepId, error: applied.error }, "lesson command refused");
+      } else if (a.type === "lessonDone") {
+        if (this.state.phase === "running") this.state.phase = "debrief";
+      }
+    }
+  }
+
   private kick(studentId: string): CommandResult {
     const st = this.students.get(studentId);
     if (!st) return { ok: false, error: `no student with id "${studentId}"` };
@@ -468,7 +538,8 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     const wallDt = Math.min(1000, now - this.lastTick);
     this.lastTick = now;
     const phase = this.state.phase;
-    if (phase === "running" || phase === "lobby") {
+    const held = this.lesson !== null && clockHeld(this.lesson);
+    if ((phase === "running" && !held) || (phase === "lobby" && !this.lesson)) {
       const started = performance.now();
       const before = this.sim.timeMs;
       const dt = Math.round(wallDt * this.state.compression);
@@ -481,6 +552,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
         this.tally(this.sim.timeMs - before);
       }
     }
+    if (phase === "running" || phase === "paused") this.stepLesson();
     this.removeDrainedNodes();
     this.sync();
     this.checkIdle(now);
@@ -530,10 +602,11 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       const v = this.state.students.get(st.id);
       if (!v) continue;
       if (v.connected !== st.connected) v.connected = st.connected;
-      const p = points(st);
+      const p = points(st) + (this.lesson ? studentLessonPoints(this.lesson, st.id) : 0);
       if (v.points !== p) v.points = p;
     }
     syncState(this.sim, this.state, owners, this.sloBaseline);
+    this.syncLesson();
   }
 
   /**
@@ -578,6 +651,21 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       // The note names what a random pick hit ("node/bao powered off"), which the command alone does not.
       .map((e) => ({ t: e.atMs, label: e.note ?? describeCommand(e.command) }));
     return { samples: this.sim.history, annotations };
+  }
+
+  /** Lesson views as JSON strings, written only when they change; the teacher's at most twice a second. */
+  private syncLesson(): void {
+    const view = this.lesson ? publicLessonView(this.lesson) : null;
+    const step = this.lesson ? currentStep(this.lesson) : null;
+    const image = step?.showImage ? imageLayersView(this.sim, step.showImage) : null;
+    const pub = view ? JSON.stringify({ ...view, image }) : "";
+    if (this.state.lesson !== pub) this.state.lesson = pub;
+    const now = Date.now();
+    if (this.state.teacher && now - this.lastTeacherLessonSync >= 500) {
+      this.lastTeacherLessonSync = now;
+      const tv = this.lesson ? JSON.stringify(teacherLessonView(this.lesson)) : "";
+      if (this.state.teacher.lesson !== tv) this.state.teacher.lesson = tv;
+    }
   }
 
   /** For tests and replays: the simulation and its command log. */

@@ -124,6 +124,8 @@ export type StudentView = SchemaType<typeof StudentView>;
 
 export const TeacherPanel = schema({
   displayKey: t.string(),
+  /** The lesson as the teacher sees it (notes, expected answers, live spread), as JSON. */
+  lesson: t.string(),
   joinUrl: t.string(),
   rejectedMessages: t.uint32(),
 }, "TeacherPanel");
@@ -147,6 +149,8 @@ export const ClassState = schema({
   advanced: t.boolean().default(false),
   /** The leaderboard shows nicknames (otherwise only the class's own rank). */
   leaderboardNames: t.boolean().default(true),
+  /** The running lesson as everyone may see it (no answers before the reveal), as JSON; "" without one. */
+  lesson: t.string().default(""),
   nodes: t.map(NodeView),
   pods: t.map(PodView),
   deployments: t.map(DeploymentView),

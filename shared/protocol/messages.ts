@@ -47,6 +47,12 @@ export const clientMessageSchemas = {
   kubectl: z.object({ id: requestId, line: z.string().min(1).max(2048), stdin: z.string().max(256 * 1024).optional() }),
   /** Teacher: class options. */
   setOptions: z.object({ id: requestId, advanced: z.boolean().optional(), leaderboardNames: z.boolean().optional() }),
+  /** Teacher: drive the lesson (next step or reveal, repeat, back, skip). */
+  lessonControl: z.object({ id: requestId, action: z.enum(["next", "repeat", "back", "skip"]) }),
+  /** Teacher: choose a built-in lesson, or load one from YAML text; the class starts over in the lobby. */
+  setLesson: z.object({ id: requestId, lessonId: z.string().max(64).nullable().optional(), yaml: z.string().max(128 * 1024).optional() }),
+  /** Student: answer the open prediction (an option id, or a building's node name). */
+  answer: z.object({ id: requestId, stepId: z.string().min(1).max(63), answer: z.string().min(1).max(63) }),
   /** Student: act on its own node (or its own containers in the Compose round). */
   nodeAction: z.object({
     id: requestId,
@@ -68,6 +74,9 @@ export const MESSAGE_ROLES: Record<ClientMessageType, readonly Role[]> = {
   kick: ["teacher"],
   kubectl: ["teacher", "student"],
   setOptions: ["teacher"],
+  lessonControl: ["teacher"],
+  setLesson: ["teacher"],
+  answer: ["student"],
   nodeAction: ["student"],
 };
 

@@ -111,6 +111,8 @@ export interface StudentSnapshot {
 
 export interface TeacherPanelSnapshot {
   displayKey: string;
+  /** JSON of the teacher's lesson view (TeacherLessonView), or "". */
+  lesson: string;
   joinUrl: string;
   rejectedMessages: number;
 }
@@ -130,6 +132,8 @@ export interface ClassSnapshot {
   registryDown: boolean;
   advanced: boolean;
   leaderboardNames: boolean;
+  /** JSON of the lesson's public view (shared/lessons/views.ts PublicLessonView), or "". */
+  lesson: string;
   nodes: Record<string, NodeSnapshot>;
   pods: Record<string, PodSnapshot>;
   deployments: Record<string, DeploymentSnapshot>;

@@ -8,7 +8,7 @@ import globals from "globals";
 const impureModules = ["colyseus", "@colyseus/*", "phaser", "express", "ws", "node:*", "fs", "path", "http", "crypto"];
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", "coverage/**", "test-artifacts/**"] },
+  { ignores: ["node_modules/**", "**/dist/**", "coverage/**", "test-artifacts/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -133,7 +133,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     // A lesson brings its own starting cluster (applied when the class starts); free play gets a shop.
     this.lesson = this.lessonDef ? startLesson(this.lessonDef) : null;
     if (this.lesson) this.state.compression = this.lessonDef!.compression;
-    else if (this.opts.mode === "kubernetes") this.run({ type: "deploy", app: "shop", version: "v1", replicas: 6, baselineRps: 30 });
+    else if (this.opts.mode === "kubernetes") this.run({ type: "deploy", app: "shop", version: "v1", replicas: 2 * this.sim.nodeOrder.length, baselineRps: 30 });
     else this.run({ type: "expose", service: "shop", baselineRps: 30 });
     this.state.clusterMs = 0;
     this.state.wallMs = 0;
@@ -233,6 +233,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     this.state.students.set(id, view);
     for (const c of this.clients) if (this.bySession.get(c.sessionId)?.role === "teacher") c.view?.add(view);
     this.run({ type: "addNode", name: nodeName });
+    this.growShopWithClass();
     return st;
   }
 
@@ -247,6 +248,17 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       if (data[0] === Protocol.ROOM_STATE_PATCH) counter.inc(data.length);
       raw(data, options, cb);
     };
+  }
+
+  /**
+   * Free play's shop has two apartments per student, grown one student at a time in the lobby, so that every building has tenants when the class starts (Kubernetes never moves running
+   * pods to a newcomer by itself). Once the class runs, the teacher decides the replicas.
+   */
+  private growShopWithClass(): void {
+    const shop = this.sim.deployments.shop;
+    if (this.lesson || !shop || this.state.phase !== "lobby" || this.opts.mode !== "kubernetes") return;
+    const want = 2 * this.sim.nodeOrder.length;
+    if (shop.replicas < want) this.run({ type: "scale", deployment: "shop", replicas: want });
   }
 
   private welcome(client: Client, msg: WelcomeMessage): void {
@@ -648,8 +660,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     const routine = new Set(["heartbeat", "addNode", "removeNode", "expose"]);
     const annotations = this.commandLog
       .filter((e) => !routine.has(e.command.type))
-      // The note names what a random pick hit ("node/bao powered off"), which the command alone does not.
-      .map((e) => ({ t: e.atMs, label: e.note ?? describeCommand(e.command) }));
+      .map((e) => ({ t: e.atMs, label: describeCommand(e.command, e.note) }));
     return { samples: this.sim.history, annotations };
   }
 
@@ -679,9 +690,11 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   }
 }
 
-function describeCommand(c: Command): string {
-  const target = "node" in c && c.node ? ` ${c.node}` : "app" in c && c.app ? ` ${c.app}` : "deployment" in c ? ` ${c.deployment}` : "service" in c ? ` ${c.service}` : "";
-  return `${c.type}${target}`;
+/** "killNode node-bao"; for a random pick the simulation's note says what was hit ("killNode: node/bao powered off"). */
+function describeCommand(c: Command, note?: string): string {
+  const target = "node" in c && c.node ? ` ${c.node}` : "pod" in c && c.pod ? ` ${c.pod}` : "app" in c && c.app ? ` ${c.app}` : "deployment" in c ? ` ${c.deployment}` : "service" in c ? ` ${c.service}` : "";
+  const random = (c.type === "killNode" || c.type === "partitionNode" || c.type === "crashContainer" || c.type === "leakMemory") && !("node" in c && c.node) && !("pod" in c && c.pod);
+  return random && note ? `${c.type}: ${note}` : `${c.type}${target}`;
 }
 
 function approxSize(payload: unknown): number {

@@ -1,0 +1,251 @@
+/**
+ * index.html: join a class with its code and a nickname (the code comes prefilled from the QR's
+ * ?code=), or host one. Once joined, the same page becomes the student's screen; a reload with a
+ * saved rejoin token goes straight back in as the same student.
+ */
+import "../ui/styles.css";
+import { forgetRejoinToken, joinAsStudent, savedRejoinToken, type Connection } from "../net/connection.ts";
+import { t, type MessageKey } from "../i18n/index.ts";
+import { field, followLanguage, h, ht, option, tx, txAttr } from "../ui/dom.ts";
+import { hideBanner, showBanner } from "../ui/feedback.ts";
+import { joinErrorKey, normalizeCode } from "../ui/format.ts";
+import { initPrefs, prefsControls } from "../ui/prefs.ts";
+import { mountStudent, type StudentPage } from "./student.ts";
+import type { CreateClassResponse } from "../../../shared/protocol/messages.ts";
+
+const LAST_CODE = "container-city:last-code";
+const app = document.getElementById("app")!;
+
+initPrefs();
+followLanguage();
+document.title = t("app.title");
+
+function brandHeader(): HTMLElement {
+  return h(
+    "header",
+    { class: "topbar" },
+    h("div", { class: "brand" }, h("img", { src: "/favicon.svg", alt: "", width: 32, height: 32 }), ht("span", "app.title")),
+    prefsControls(),
+  );
+}
+
+/** Errors that mean "do not try this code again with this token". */
+const FINAL: ReadonlySet<MessageKey> = new Set(["join.error.kicked", "join.error.ended", "join.error.notFound"]);
+
+function showForm(prefill: { code: string; error?: { key: MessageKey; detail?: string | undefined } }): void {
+  const codeInput = h("input", {
+    name: "code", required: true, autocomplete: "off", autocapitalize: "characters", spellcheck: "false",
+    maxlength: 16, class: "code-input", "data-testid": "code",
+  });
+  codeInput.value = prefill.code;
+  const nameInput = h("input", { name: "nickname", maxlength: 24, autocomplete: "off", spellcheck: "false", "data-testid": "nickname" });
+  txAttr(nameInput, "placeholder", "landing.namePlaceholder");
+  const error = h("p", { class: "form-error", role: "alert", id: "join-error" });
+  const joinButton = ht("button", "landing.join", { type: "submit", class: "big-button primary", "data-testid": "join" });
+  const generateButton = ht("button", "landing.generate", { type: "button", class: "big-button", "data-testid": "generate" });
+
+  const setError = (e: { key: MessageKey; detail?: string | undefined } | null) => {
+    if (!e) {
+      error.replaceChildren();
+      return;
+    }
+    error.replaceChildren(tx(h("span"), e.key), e.detail ? h("span", { class: "detail" }, " ", h("bdi", {}, e.detail)) : "");
+  };
+  setError(prefill.error ?? null);
+
+  const busy = (on: boolean) => {
+    joinButton.disabled = on;
+    generateButton.disabled = on;
+    tx(joinButton, on ? "landing.joining" : "landing.join");
+  };
+
+  const submit = async (generate: boolean) => {
+    const code = normalizeCode(codeInput.value);
+    if (!code) {
+      codeInput.setAttribute("aria-invalid", "true");
+      setError({ key: "error.codeInvalid" });
+      codeInput.focus();
+      return;
+    }
+    codeInput.removeAttribute("aria-invalid");
+    codeInput.value = code;
+    setError(null);
+    busy(true);
+    try {
+      const name = generate ? null : nameInput.value.trim() || null;
+      enterClass(await joinAsStudent(code, name), code);
+    } catch (err) {
+      busy(false);
+      const e = joinErrorKey(err);
+      if (FINAL.has(e.key)) forgetRejoinToken(code);
+      setError(e);
+      (e.key === "join.error.nickname" ? nameInput : codeInput).focus();
+    }
+  };
+
+  const form = h(
+    "form",
+    { class: "card join-card", novalidate: true, "aria-labelledby": "join-heading", "data-testid": "join-form" },
+    ht("h2", "landing.joinHeading", { id: "join-heading" }),
+    field("landing.code", codeInput, "landing.codeHint"),
+    field("landing.name", nameInput, "landing.nameHint"),
+    error,
+    h("div", { class: "button-row" }, joinButton, generateButton),
+  );
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    void submit(false);
+  });
+  generateButton.addEventListener("click", () => void submit(true));
+
+  const main = h(
+    "main",
+    { class: "landing", id: "main" },
+    h(
+      "section",
+      { class: "hero" },
+      ht("h1", "app.title"),
+      ht("p", "landing.tagline", { class: "tagline" }),
+      h("img", { src: "/city.svg", alt: "", class: "hero-art", width: 320, height: 160 }),
+    ),
+    form,
+    hostCard(),
+  );
+  app.replaceChildren(brandHeader(), main);
+  (prefill.code ? nameInput : codeInput).focus();
+}
+
+function hostCard(): HTMLElement {
+  const mode = h("select", { name: "mode" });
+  const modes: [string, MessageKey][] = [["kubernetes", "host.mode.kubernetes"], ["compose", "host.mode.compose"], ["bare", "host.mode.bare"]];
+  for (const [value, key] of modes) mode.append(tx(option(value, ""), key));
+  const speed = h("select", { name: "compression" });
+  for (const k of [10, 20, 30, 60, 120]) speed.append(tx(option(String(k), "", k === 20), "host.speedOption", { k }));
+  const error = h("p", { class: "form-error", role: "alert" });
+  const button = ht("button", "landing.host", { type: "submit", class: "big-button", "data-testid": "host" });
+  const form = h(
+    "form",
+    { class: "card host-card", "aria-labelledby": "host-heading" },
+    ht("h2", "landing.teaching", { id: "host-heading" }),
+    ht("p", "landing.hostWhy"),
+    h("details", {}, ht("summary", "landing.hostOptions"), field("host.mode", mode), field("host.speed", speed, "host.speedHint")),
+    error,
+    button,
+  );
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    button.disabled = true;
+    error.replaceChildren();
+    try {
+      const res = await fetch("/api/classes", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ mode: mode.value, compression: Number(speed.value) }),
+      });
+      if (res.status === 201) {
+        const created = (await res.json()) as CreateClassResponse;
+        location.assign(created.hostUrl);
+        return;
+      }
+      const body = (await res.json().catch(() => ({}))) as { error?: string };
+      error.replaceChildren(tx(h("span"), res.status === 429 ? "host.error.rateLimited" : "host.error.create"), body.error ? h("span", {}, " ", body.error) : "");
+    } catch {
+      error.replaceChildren(tx(h("span"), "join.error.network"));
+    }
+    button.disabled = false;
+  });
+  return form;
+}
+
+function showEnd(key: MessageKey, opts: { reload?: boolean } = {}): void {
+  hideBanner();
+  const again = opts.reload
+    ? ht("button", "end.reload", { type: "button", class: "big-button primary", onClick: () => location.reload() })
+    : ht("a", "end.back", { href: "/", class: "big-button primary" });
+  app.replaceChildren(
+    brandHeader(),
+    h("main", { class: "landing", id: "main" }, h("section", { class: "card end-card", role: "status", "data-testid": "end" }, icon(), ht("h1", key), again)),
+  );
+  newScreen();
+}
+
+function icon(): HTMLElement {
+  return h("img", { src: "/city.svg", alt: "", class: "hero-art small", width: 160, height: 80 });
+}
+
+let page: StudentPage | null = null;
+
+function enterClass(conn: Connection, code: string): void {
+  localStorage.setItem(LAST_CODE, code);
+  const url = new URL(location.href);
+  url.searchParams.set("code", code);
+  history.replaceState(null, "", url);
+  page?.destroy();
+  hideBanner();
+  page = mountStudent(app, conn, { onGone: (reason) => void gone(reason, code) });
+  newScreen();
+}
+
+/** A new screen in the same page: start at its top, and tell screen readers where they are. */
+function newScreen(): void {
+  scrollTo(0, 0);
+  const heading = app.querySelector<HTMLElement>("h1");
+  if (!heading) return;
+  heading.tabIndex = -1;
+  heading.focus({ preventScroll: true });
+}
+
+async function gone(reason: "ended" | "kicked" | "flooding" | "lost", code: string): Promise<void> {
+  if (reason === "kicked" || reason === "ended") {
+    forgetRejoinToken(code);
+    page?.destroy();
+    page = null;
+    showEnd(reason === "kicked" ? "conn.kicked" : "conn.ended");
+    return;
+  }
+  if (reason === "flooding") {
+    page?.destroy();
+    page = null;
+    showEnd("conn.flooding", { reload: true });
+    return;
+  }
+  // The SDK gave up (or never tried: a session younger than its minUptime); come back with the token.
+  showBanner("conn.rejoining", "warn");
+  for (let attempt = 0; ; attempt++) {
+    await new Promise((r) => setTimeout(r, Math.min(5000, 500 * 2 ** attempt)));
+    try {
+      enterClass(await joinAsStudent(code, null), code);
+      return;
+    } catch (err) {
+      const e = joinErrorKey(err);
+      if (FINAL.has(e.key)) {
+        forgetRejoinToken(code);
+        page?.destroy();
+        page = null;
+        showEnd(e.key === "join.error.kicked" ? "conn.kicked" : e.key === "join.error.ended" ? "conn.ended" : "conn.classGone");
+        return;
+      }
+    }
+  }
+}
+
+async function start(): Promise<void> {
+  const params = new URLSearchParams(location.search);
+  const raw = params.get("code") ?? "";
+  const code = normalizeCode(raw);
+  if (code && savedRejoinToken(code)) {
+    app.replaceChildren(brandHeader(), h("main", { class: "landing", id: "main" }, h("p", { class: "card", role: "status" }, t("landing.rejoining", { code }))));
+    try {
+      enterClass(await joinAsStudent(code, null), code);
+      return;
+    } catch (err) {
+      const e = joinErrorKey(err);
+      if (FINAL.has(e.key)) forgetRejoinToken(code);
+      showForm({ code, error: e });
+      return;
+    }
+  }
+  showForm({ code: code ?? (raw || (localStorage.getItem(LAST_CODE) ?? "")) });
+}
+
+void start();

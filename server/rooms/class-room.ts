@@ -7,7 +7,7 @@ import { CloseCode, Protocol, Room, ServerError, type AuthContext, type Client, 
 import { StateView } from "@colyseus/schema";
 import { advance, applyCommand, createCluster, type ClusterState, type Command, type CommandResult } from "../../shared/sim/index.ts";
 import {
-  CloseCodes, MAX_KUBECTL_OUTPUT, MAX_MESSAGE_BYTES, MESSAGE_ROLES, clientMessageSchemas, isClientMessageType, joinOptionsSchema, parseClientMessage,
+  ACTION_PHASES, CloseCodes, MAX_KUBECTL_OUTPUT, MAX_MESSAGE_BYTES, MESSAGE_ROLES, clientMessageSchemas, isClientMessageType, joinOptionsSchema, parseClientMessage,
   type ClientMessage, type ClientMessageType, type ErrorMessage, type HistoryMessage, type KubectlReply, type Phase, type ResultMessage, type Role, type WelcomeMessage,
 } from "../../shared/protocol/messages.ts";
 import { points } from "../../shared/game/score.ts";
@@ -417,17 +417,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
 
   private control(action: ClientMessage<"classControl">["action"]): CommandResult {
     const phase = this.state.phase as Phase;
-    const allowed: Record<typeof action, Phase[]> = {
-      start: ["lobby"],
-      pause: ["running"],
-      resume: ["paused", "debrief"],
-      debrief: ["running", "paused"],
-      end: ["lobby", "running", "paused", "debrief"],
-      reset: ["lobby", "running", "paused", "debrief"],
-      lock: ["lobby", "running", "paused", "debrief"],
-      unlock: ["lobby", "running", "paused", "debrief"],
-    };
-    if (!allowed[action].includes(phase)) return { ok: false, error: `cannot ${action} while the class is ${phase}` };
+    if (!ACTION_PHASES[action].includes(phase)) return { ok: false, error: `cannot ${action} while the class is ${phase}` };
     switch (action) {
       case "start":
         this.sloBaseline = { ...this.sim.totals };

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { commandSchema, describeIssues } from "../sim/command-schema.ts";
+import type { HistorySample } from "../sim/types.ts";
 
 export const ROOM_NAME = "classroom";
 
@@ -24,6 +25,20 @@ export const MAX_MESSAGE_BYTES = 8 * 1024;
 export const PHASES = ["lobby", "running", "paused", "debrief", "ended"] as const;
 export type Phase = (typeof PHASES)[number];
 
+export type ClassAction = "start" | "pause" | "resume" | "debrief" | "end" | "reset" | "lock" | "unlock";
+
+/** In which phases each class action is allowed: the server enforces it, the host page greys out buttons. */
+export const ACTION_PHASES: Readonly<Record<ClassAction, readonly Phase[]>> = {
+  start: ["lobby"],
+  pause: ["running"],
+  resume: ["paused", "debrief"],
+  debrief: ["running", "paused"],
+  end: ["lobby", "running", "paused", "debrief"],
+  reset: ["lobby", "running", "paused", "debrief"],
+  lock: ["lobby", "running", "paused", "debrief"],
+  unlock: ["lobby", "running", "paused", "debrief"],
+};
+
 /** An optional correlation id: the server echoes it in the `result` it sends back. */
 const requestId = z.string().max(64).optional();
 
@@ -37,7 +52,7 @@ export const clientMessageSchemas = {
   /** Teacher: move the class through its phases, lock or unlock joining. */
   classControl: z.object({
     id: requestId,
-    action: z.enum(["start", "pause", "resume", "debrief", "end", "reset", "lock", "unlock"]),
+    action: z.enum(["start", "pause", "resume", "debrief", "end", "reset", "lock", "unlock"] satisfies ClassAction[]),
   }),
   /** Teacher: how many cluster seconds pass per wall second (one factor for every timer). */
   setCompression: z.object({ id: requestId, factor: z.number().min(1).max(120) }),
@@ -131,18 +146,7 @@ export const MAX_KUBECTL_OUTPUT = 64 * 1024;
 
 /** Reply to getHistory: samples every 5 cluster seconds, and the teacher's injections on the same clock. */
 export interface HistoryMessage {
-  samples: {
-    t: number;
-    rps: number;
-    served: number;
-    errors: number;
-    p95Ms: number;
-    availability: number;
-    desiredReplicas: number;
-    readyReplicas: number;
-    readyNodes: number;
-    totalNodes: number;
-  }[];
+  samples: HistorySample[];
   annotations: { t: number; label: string }[];
 }
 

@@ -10,16 +10,8 @@ import {
   nodeNameFor,
   uniqueNickname,
 } from "../../server/nicknames.ts";
+import { mulberry32 } from "../support/random.ts";
 
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 const graphemeCount = (s: string) => [...segmenter.segment(s)].length;

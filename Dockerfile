@@ -17,7 +17,8 @@ RUN npm run build --if-present && mkdir -p client/dist
 
 # --- runtime: production dependencies and the files the server reads, nothing else ---------------
 FROM node:24-slim AS runtime
-ENV NODE_ENV=production PORT=2567 HOST=0.0.0.0
+# STORE_PATH: the class store (SQLite), in the one directory the server may write (see below).
+ENV NODE_ENV=production PORT=2567 HOST=0.0.0.0 STORE_PATH=/app/data/container-city.db
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: the only install scripts in the production tree are the `node` package's
@@ -28,7 +29,10 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 COPY server ./server
 COPY shared ./shared
 COPY --from=build /app/client/dist ./client/dist
-# Files stay owned by root: the server process can read its code but not rewrite it.
+# Files stay owned by root: the server process can read its code but not rewrite it. The one
+# exception is data/, the class store: mount a volume there (docker-compose.yml does) so classes,
+# their resume points and reports outlive the container. A named volume starts with this owner.
+RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 2567
 # Node's own SIGTERM handler (Colyseus) closes the classes and exits 0; made explicit because

@@ -1,6 +1,7 @@
 /**
- * The server's definition (rooms, HTTP routes, transport), separate from the process entry
- * (main.ts) so that tests boot exactly this with @colyseus/testing.
+ * The server's definition (rooms, HTTP routes, transport, class store), separate from the process
+ * entry (main.ts) so that tests boot exactly this with @colyseus/testing. After listen(), call
+ * app.resumeClasses() to bring back the classes a restart interrupted (main.ts does).
  */
 import path from "node:path";
 import { existsSync } from "node:fs";
@@ -9,25 +10,52 @@ import express, { type Request, type Response } from "express";
 import QRCode from "qrcode";
 import { defineRoom, defineServer, matchMaker, type Server } from "@colyseus/core";
 import { WebSocketTransport } from "@colyseus/ws-transport";
-import { ROOM_NAME, createClassSchema, type CreateClassResponse } from "../shared/protocol/messages.ts";
+import { MAX_FILE_MESSAGE_BYTES, ROOM_NAME, createClassSchema, type CreateClassResponse } from "../shared/protocol/messages.ts";
 import { describeIssues } from "../shared/sim/command-schema.ts";
 import { loadConfig, type Config } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { ClassRoom, type ClassRoomOptions } from "./rooms/class-room.ts";
 import { generateClassCode, normalizeClassCode } from "./class-code.ts";
-import { cryptoRandom, randomToken, sha256 } from "./secrets.ts";
+import { cryptoRandom, randomToken, safeEqual, sha256 } from "./secrets.ts";
 import { TokenBucket } from "./rate-limit.ts";
 import type { ServerContext } from "./context.ts";
 import { lessonSummary, loadLessons } from "./lessons.ts";
+import { createClassStore, type ClassMeta, type ClassStore } from "./store/index.ts";
+import { finishClass, loadReport, toCSV, toJSON, toMarkdownPostmortem } from "./reports/index.ts";
 
 const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../client/dist");
-const MAX_WS_PAYLOAD = 16 * 1024;
+/** A frame may hold the largest file message (lesson YAML, kubectl apply) plus its framing. */
+const MAX_WS_PAYLOAD = MAX_FILE_MESSAGE_BYTES + 16 * 1024;
 
 export interface App {
   server: Server;
   ctx: ServerContext;
+  /**
+   * Boot maintenance, once the server listens: the retention clean-up, then every class left open
+   * by a restart or a crash re-created from the store (paused, same code and teacher key), and
+   * those idle for longer than IDLE_TIMEOUT_SECONDS ended with their report instead.
+   */
+  resumeClasses(): Promise<ResumeSummary>;
+  /** Stop the timers and close the store; the default onShutdown calls it (call it from yours if you replace it). */
+  close(): Promise<void>;
 }
+
+export interface ResumeSummary {
+  resumed: string[];
+  failed: string[];
+  /** Ended at boot: open in the store but idle too long to resume. Finished in the background; see `finishing`. */
+  stale: string[];
+  finishing: Promise<void>;
+}
+
+/** How often old classes are deleted when STORE_RETENTION_DAYS > 0. */
+const RETENTION_EVERY_MS = 6 * 60 * 60 * 1000;
+const REPORT_FORMATS = {
+  json: { type: "application/json; charset=utf-8", render: toJSON },
+  csv: { type: "text/csv; charset=utf-8", render: (r: Parameters<typeof toCSV>[0]) => toCSV(r) },
+  md: { type: "text/markdown; charset=utf-8", render: toMarkdownPostmortem },
+} as const;
 
 /** Per-address token buckets for HTTP endpoints that create things or can be guessed at. */
 function httpLimiter(rate: number, burst: number) {
@@ -50,11 +78,45 @@ function publicBase(config: Config, req: Request): string {
   return `${req.protocol}://${req.get("host") ?? `localhost:${config.PORT}`}`;
 }
 
-export function createApp(config: Config = loadConfig(), opts: { gracefullyShutdown?: boolean } = {}): App {
+/** The teacher key of a request (a header: query strings end up in proxy logs), or "" when absent or absurd. */
+function teacherKeyOf(req: Request): string {
+  const key = req.get("x-teacher-key") ?? "";
+  return key.length > 0 && key.length <= 128 ? key : "";
+}
+
+/** A class the key opens, or null: unknown code and wrong key look the same from outside. */
+async function classForKey(store: ClassStore, code: string | null, key: string): Promise<ClassMeta | null> {
+  if (!code || !key) return null;
+  const meta = await store.getClass(code);
+  return meta && safeEqual(sha256(key), meta.teacherKeyHash) ? meta : null;
+}
+
+export function createApp(config: Config = loadConfig(), opts: { gracefullyShutdown?: boolean; store?: ClassStore } = {}): App {
   const logger = createLogger(config.LOG_LEVEL);
   const metrics = createMetrics();
-  const ctx: ServerContext = { config, logger, metrics, codeSetKey: "container-city:class-codes", shuttingDown: false, lessons: loadLessons(logger) };
+  const store = opts.store ?? createClassStore(config);
+  const ctx: ServerContext = {
+    config, logger, metrics, codeSetKey: "container-city:class-codes", shuttingDown: false, lessons: loadLessons(logger),
+    store, persistent: config.STORE_PATH !== ":memory:",
+  };
   ClassRoom.context = ctx;
+  const background = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    background.add(p);
+    void p.finally(() => background.delete(p)).catch(() => undefined);
+    return p;
+  };
+
+  async function retention(): Promise<void> {
+    if (config.STORE_RETENTION_DAYS <= 0) return;
+    try {
+      const deleted = await store.deleteOlderThan(config.STORE_RETENTION_DAYS);
+      if (deleted > 0) logger.info({ deleted, days: config.STORE_RETENTION_DAYS }, "deleted old classes from the store");
+    } catch (err) {
+      logger.error({ err }, "retention clean-up failed");
+    }
+  }
+  const retentionTimer = config.STORE_RETENTION_DAYS > 0 ? setInterval(() => void track(retention()), RETENTION_EVERY_MS).unref() : null;
 
   const server = defineServer({
     transport: new WebSocketTransport({ maxPayload: MAX_WS_PAYLOAD }),
@@ -94,7 +156,14 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
           return;
         }
         const presence = matchMaker.presence;
-        const code = await generateClassCode(cryptoRandom, async (c) => (await presence.sadd(ctx.codeSetKey, c)) === 0);
+        // Taken: open in some process (the presence set), or kept in the store (an ended class's
+        // code stays its own until retention deletes it, so old reports never change hands).
+        const code = await generateClassCode(cryptoRandom, async (c) => {
+          if ((await presence.sadd(ctx.codeSetKey, c)) === 0) return true;
+          if (!(await store.getClass(c))) return false;
+          await presence.srem(ctx.codeSetKey, c);
+          return true;
+        });
         const teacherKey = randomToken(24);
         const displayKey = randomToken(18);
         const base = publicBase(config, req);
@@ -131,6 +200,50 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
         res.status(201).json(response);
       });
 
+      // A teacher's classes, by the key that opens them; a wrong key simply owns none.
+      app.get("/api/classes", httpLimiter(1, 10), async (req, res) => {
+        res.set("cache-control", "no-store");
+        const key = teacherKeyOf(req);
+        if (!key) {
+          res.status(401).json({ error: "Send your teacher key in the x-teacher-key header." });
+          return;
+        }
+        const classes = await store.listClasses(sha256(key), { limit: 100 });
+        res.json({
+          classes: classes.map((c) => ({
+            ...c,
+            reports: { json: `/api/classes/${c.code}/report.json`, csv: `/api/classes/${c.code}/report.csv`, md: `/api/classes/${c.code}/report.md` },
+          })),
+        });
+      });
+
+      // The class report: the stored one once the class ended, else built from the store now.
+      app.get("/api/classes/:code/report.:format", httpLimiter(1, 10), async (req, res) => {
+        res.set("cache-control", "no-store");
+        const format = req.params.format as string;
+        const code = normalizeClassCode(req.params.code as string);
+        const meta = Object.hasOwn(REPORT_FORMATS, format) ? await classForKey(store, code, teacherKeyOf(req)) : null;
+        if (!meta) {
+          res.status(404).json({ error: "No class with that code and teacher key." });
+          return;
+        }
+        // A class running here: store what it has not written yet, so the report is up to the moment.
+        if (meta.endedAt === null && (await matchMaker.getRoomById(meta.code))) {
+          try {
+            await matchMaker.remoteRoomCall(meta.code, "saveForReport", []);
+          } catch (err) {
+            logger.warn({ err, class: meta.code }, "could not save the class before its report");
+          }
+        }
+        const report = await loadReport(store, meta.code);
+        if (!report) {
+          res.status(404).json({ error: "No class with that code and teacher key." });
+          return;
+        }
+        const f = REPORT_FORMATS[format as keyof typeof REPORT_FORMATS];
+        res.type(f.type).attachment(`container-city-${meta.code}-report.${format}`).send(f.render(report));
+      });
+
       app.get("/api/lessons", (_req, res) => {
         res.json({ lessons: [...ctx.lessons.values()].map(lessonSummary) });
       });
@@ -164,5 +277,69 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
   });
   // Only the join paths are open to browsers: classes are created through POST /api/classes.
   matchMaker.controller.exposedMethods = ["join", "joinById", "reconnect"];
-  return { server, ctx };
+
+  async function resumeClasses(): Promise<ResumeSummary> {
+    await retention();
+    const summary: ResumeSummary = { resumed: [], failed: [], stale: [], finishing: Promise.resolve() };
+    const since = Date.now() - config.IDLE_TIMEOUT_SECONDS * 1000;
+    const stale: ClassMeta[] = [];
+    for (const meta of await store.listOpenClasses(0)) {
+      if (meta.updatedAt < since) {
+        stale.push(meta);
+        continue;
+      }
+      if (await matchMaker.getRoomById(meta.code)) continue;
+      const displayKey = randomToken(18);
+      const options: ClassRoomOptions = {
+        code: meta.code,
+        teacherKeyHash: meta.teacherKeyHash,
+        displayKeyHash: sha256(displayKey),
+        displayKey,
+        joinUrl: meta.joinUrl ?? `${(config.PUBLIC_URL ?? "").replace(/\/$/, "")}/?code=${meta.code}`,
+        mode: meta.mode,
+        compression: meta.compression,
+        seed: meta.seed,
+        maxStudents: Math.min(meta.maxStudents ?? config.MAX_STUDENTS_PER_CLASS, config.MAX_STUDENTS_PER_CLASS),
+        lessonId: meta.lessonId,
+        resume: true,
+      };
+      await matchMaker.presence.sadd(ctx.codeSetKey, meta.code);
+      try {
+        await matchMaker.createRoom(ROOM_NAME, options);
+        summary.resumed.push(meta.code);
+      } catch (err) {
+        await matchMaker.presence.srem(ctx.codeSetKey, meta.code);
+        summary.failed.push(meta.code);
+        logger.error({ err, class: meta.code }, "could not resume a class");
+      }
+    }
+    summary.stale = stale.map((m) => m.code);
+    // Left open by a crash long ago: end them with their report, one at a time, in the background.
+    summary.finishing = track((async () => {
+      for (const m of stale) {
+        try {
+          await finishClass(store, m.code, m.updatedAt);
+        } catch (err) {
+          logger.error({ err, class: m.code }, "could not end a stale class");
+        }
+      }
+    })());
+    if (summary.resumed.length + summary.failed.length + stale.length > 0) {
+      logger.info({ resumed: summary.resumed.length, failed: summary.failed.length, stale: stale.length }, "classes resumed from the store");
+    }
+    return summary;
+  }
+
+  let closing: Promise<void> | null = null;
+  function close(): Promise<void> {
+    closing ??= (async () => {
+      if (retentionTimer) clearInterval(retentionTimer);
+      while (background.size > 0) await Promise.allSettled([...background]);
+      await store.close();
+    })();
+    return closing;
+  }
+  server.onShutdown(close);
+
+  return { server, ctx, resumeClasses, close };
 }

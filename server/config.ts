@@ -3,6 +3,7 @@
  * line naming the variable, so an operator fixes them all in one go instead of one per restart.
  */
 import { z } from "zod";
+import { storeEnvShape } from "./store/config.ts";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
@@ -28,6 +29,8 @@ const envSchema = z.object({
   DEFAULT_COMPRESSION: z.coerce.number().min(1).max(120).default(20),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
   TRUST_PROXY: bool.default(false),
+  /** STORE_DRIVER, STORE_PATH, STORE_SNAPSHOT_SECONDS, STORE_RETENTION_DAYS, STORE_SNAPSHOT_ENCODING. */
+  ...storeEnvShape,
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -1,4 +1,5 @@
-// The process entry: read the configuration, start the server, and leave cleanly on SIGTERM.
+// The process entry: read the configuration, start the server, bring back the classes a restart
+// interrupted, and leave cleanly on SIGTERM (the classes are saved to be resumed, not ended).
 import { ConfigError, loadConfig } from "./config.ts";
 import { createApp } from "./app.config.ts";
 
@@ -15,7 +16,15 @@ try {
   throw err;
 }
 
-const { server, ctx } = createApp(config);
+let app;
+try {
+  app = createApp(config);
+} catch (err) {
+  // Most likely the class store: a STORE_PATH that cannot be created, opened or migrated.
+  console.error(`Could not start (STORE_PATH=${config.STORE_PATH}): ${(err as Error).message}`);
+  process.exit(1);
+}
+const { server, ctx } = app;
 server.onBeforeShutdown(async () => {
   // Stop being ready first and stay up a moment, so a load balancer sees /readyz fail and sends no
   // new class here before the rooms close.
@@ -27,7 +36,17 @@ server.onBeforeShutdown(async () => {
   }, HARD_EXIT_MS).unref();
   await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_MS));
 });
-server.onShutdown(() => ctx.logger.info("bye"));
+server.onShutdown(async () => {
+  // The rooms have saved and closed by now: the store can close.
+  await app.close();
+  ctx.logger.info("bye");
+});
 
 await server.listen(config.PORT, config.HOST);
-ctx.logger.info({ port: config.PORT, host: config.HOST }, `Container City is listening on http://localhost:${config.PORT}`);
+ctx.logger.info({ port: config.PORT, host: config.HOST, store: config.STORE_PATH }, `Container City is listening on http://localhost:${config.PORT}`);
+try {
+  await app.resumeClasses();
+} catch (err) {
+  // New classes can still be created: a store that cannot list its classes must not keep a school out.
+  ctx.logger.error({ err }, "could not resume the classes in the store");
+}

@@ -2,18 +2,25 @@
  * One class = one Colyseus room = one cluster simulation. The room owns the roster and the roles;
  * the simulation owns every outcome. A student's connection feeds its node's heartbeat: a drop
  * stops the kubelet's lease, a reconnection within the window brings the same node back.
+ *
+ * Every class is recorded (server/store): its command log and timeline every second, a snapshot
+ * every STORE_SNAPSHOT_SECONDS and at every phase change. After a restart the server re-creates
+ * the room from that record (options.resume): same code, same teacher key, the students' nodes and
+ * points, paused. Keys and tokens are kept only as sha256 hashes.
  */
 import { CloseCode, Protocol, Room, ServerError, type AuthContext, type Client, type Deferred } from "@colyseus/core";
 import { StateView } from "@colyseus/schema";
 import { advance, applyCommand, createCluster, type ClusterState, type Command, type CommandResult } from "../../shared/sim/index.ts";
 import {
-  ACTION_PHASES, CloseCodes, MAX_KUBECTL_OUTPUT, MAX_MESSAGE_BYTES, MESSAGE_ROLES, clientMessageSchemas, isClientMessageType, joinOptionsSchema, parseClientMessage,
+  ACTION_PHASES, CloseCodes, MAX_KUBECTL_OUTPUT, MESSAGE_ROLES, messageSizeLimit, clientMessageSchemas, isClientMessageType, joinOptionsSchema, parseClientMessage,
   type ClientMessage, type ClientMessageType, type ErrorMessage, type HistoryMessage, type KubectlReply, type Phase, type ResultMessage, type Role, type WelcomeMessage,
 } from "../../shared/protocol/messages.ts";
 import { points } from "../../shared/game/score.ts";
+import { ClassRecorder, type PredictionResult, type RecorderSource, type RoomData, type RosterEntry } from "../store/index.ts";
+import { finishClass, resumeState } from "../reports/index.ts";
 import { exportCompose, exportManifests, kubectl } from "../../shared/kubectl/index.ts";
 import {
-  answerPrediction, clockHeld, currentStep, imageLayersView, lessonControl as lessonControlFn, lessonTick, parseLesson,
+  answerPrediction, clockHeld, currentStep, imageLayersView, lessonControl as lessonControlFn, lessonScores, lessonTick, parseLesson,
   publicLessonView, startLesson, studentLessonPoints, teacherLessonView, type Lesson, type LessonControl, type LessonState,
 } from "../../shared/lessons/index.ts";
 import { cleanNickname, generateNickname, nodeNameFor, uniqueNickname } from "../nicknames.ts";
@@ -34,21 +41,40 @@ export interface ClassRoomOptions {
   seed: number;
   maxStudents: number;
   lessonId: string | null;
+  /** Re-create a class from the store after a restart (the keys above: the stored teacher key hash, a fresh display key). */
+  resume?: boolean;
 }
 
 interface Student {
   id: string;
   name: string;
   nodeName: string;
-  rejoinToken: string;
-  deviceId: string;
+  /** The token itself, only once this process has seen it (issued here, or presented on a rejoin). */
+  rejoinToken: string | null;
+  /** What the store keeps, and what a rejoin is checked against. */
+  rejoinTokenHash: string;
+  deviceIdHash: string | null;
   device: string;
   sessionId: string | null;
   connected: boolean;
   leaving: boolean;
+  /** Wall ms until which a kicked student may not come back; null if never kicked. */
+  kickedUntil: number | null;
+  joinedAt: number;
   readyMs: number;
   served: number;
   correctPredictions: number;
+}
+
+/** Room data the store keeps beside the simulation (RoomData.extra), to carry on after a restart. */
+interface RoomExtra {
+  sloBaseline?: { requests: number; errors: number };
+  advanced?: boolean;
+  leaderboardNames?: boolean;
+  /** Wall ms of cluster time 0 (kubectl's dates). */
+  createdAt?: number;
+  /** The lesson engine's state: plain JSON, the lesson itself included (a teacher's own YAML too). */
+  lesson?: LessonState | null;
 }
 
 interface AuthResult {
@@ -62,6 +88,8 @@ interface AuthResult {
 const KICK_COOLDOWN_MS = 10 * 60 * 1000;
 /** Refused messages (beyond the bucket) a client may accumulate before it is disconnected. */
 const FLOOD_STRIKES = 40;
+/** A failing store (full disk) is logged at most this often per class, with a count. */
+const STORE_ERROR_LOG_MS = 30_000;
 
 export class ClassRoom extends Room<{ state: ClassState }> {
   static context: ServerContext;
@@ -74,7 +102,10 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   private lastTeacherLessonSync = 0;
   private opts!: ClassRoomOptions;
   private students = new Map<string, Student>();
+  /** Student id by sha256 of its rejoin token. */
+  private byTokenHash = new Map<string, string>();
   private bySession = new Map<string, { role: Role; studentId?: string; bucket: TokenBucket }>();
+  /** Kick cooldowns by sha256 of a device id or rejoin token. */
   private kicked = new Map<string, number>();
   /** Reconnection windows still open, by session id: a student who rejoins elsewhere closes the old one. */
   private waitingSeats = new Map<string, Deferred<Client>>();
@@ -86,6 +117,19 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   /** Wall time at which cluster time 0 happened, for kubectl's dates. */
   private createdAt = Date.now();
   private emptySince: number | null = null;
+  private recorder!: ClassRecorder;
+  /** Coalesced "save now" requests: one snapshot in flight, at most one more queued. */
+  private saving: Promise<void> | null = null;
+  private saveQueued = false;
+  /** The end of the class (last save, report), once it began. */
+  private ending: Promise<void> | null = null;
+  /** onBeforeShutdown ran: the class is saved to be resumed, not ended. */
+  private shuttingDown = false;
+  /** Cluster ms at which each answer was last given, by "stepId\nstudentId" (for the report). */
+  private answeredAt = new Map<string, number>();
+  private storeErrors = { count: 0, loggedAt: 0 };
+  /** onCreate completed (a failed one is disposed too, and must neither count nor end anything). */
+  private created = false;
   private get ctx(): ServerContext {
     return ClassRoom.context;
   }
@@ -93,7 +137,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     return this.ctx.logger.child({ class: this.roomId });
   }
 
-  override onCreate(options: ClassRoomOptions): void {
+  override async onCreate(options: ClassRoomOptions): Promise<void> {
     this.opts = options;
     this.roomId = options.code;
     this.autoDispose = false;
@@ -106,8 +150,28 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     panel.displayKey = options.displayKey;
     panel.joinUrl = options.joinUrl;
     this.state.teacher = panel;
-    this.lessonDef = options.lessonId ? (this.ctx.lessons.get(options.lessonId) ?? null) : null;
-    this.resetSimulation();
+    const recorderOpts = {
+      snapshotEveryMs: this.ctx.config.STORE_SNAPSHOT_SECONDS * 1000,
+      onError: (err: unknown, what: string) => this.storeFailed(err, what),
+    };
+    if (options.resume) {
+      await this.restore(recorderOpts);
+    } else {
+      await this.ctx.store.createClass({
+        code: options.code,
+        teacherKeyHash: options.teacherKeyHash,
+        displayKeyHash: options.displayKeyHash,
+        mode: options.mode,
+        seed: options.seed,
+        compression: options.compression,
+        lessonId: options.lessonId,
+        maxStudents: options.maxStudents,
+        joinUrl: options.joinUrl,
+      });
+      this.recorder = ClassRecorder.forNewClass(this.ctx.store, options.code, this.recorderSource(), recorderOpts);
+      this.lessonDef = options.lessonId ? (this.ctx.lessons.get(options.lessonId) ?? null) : null;
+      this.resetSimulation();
+    }
     this.lastTick = Date.now();
     this.clock.setInterval(() => this.tick(), 1000 / this.ctx.config.SIM_RATE_HZ);
     for (const type of Object.keys(clientMessageSchemas) as ClientMessageType[]) {
@@ -115,11 +179,203 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     }
     this.onMessage("*", (client, type) => this.refuse(client, String(type), "unknown_type", `unknown message type "${String(type)}"`));
     this.ctx.metrics.classes.inc();
-    this.log.info({ role: "server", mode: options.mode, compression: options.compression }, "class created");
+    this.created = true;
+    if (options.resume) this.log.info({ role: "server", students: this.students.size, clusterMs: this.sim.timeMs, phase: this.state.phase }, "class resumed");
+    else this.log.info({ role: "server", mode: options.mode, compression: options.compression }, "class created");
+  }
+
+  /**
+   * Back from the store after a restart: the cluster from the last snapshot plus the commands
+   * logged after it, the roster with every student disconnected (their nodes stop heartbeating,
+   * through the logged path, so a replay agrees), and a running class paused until the teacher
+   * resumes it.
+   */
+  private async restore(recorderOpts: { snapshotEveryMs: number; onError: (err: unknown, what: string) => void }): Promise<void> {
+    const store = this.ctx.store;
+    const loaded = await store.loadClass(this.opts.code);
+    if (!loaded) throw new Error(`class ${this.opts.code} is not in the store`);
+    if (loaded.meta.endedAt !== null) throw new Error(`class ${this.opts.code} has ended`);
+    for (const warning of loaded.warnings) this.log.warn({ role: "server", warning }, "resume: stored snapshot not used");
+    this.sim = resumeState(loaded);
+    this.commandLog = loaded.commands.map((e) => ({ atMs: e.atMs, command: e.command }));
+    const room = loaded.snapshot?.room;
+    const extra = (room?.extra ?? {}) as RoomExtra;
+    if (room) {
+      this.lesson = extra.lesson ?? null;
+      this.lessonDef = this.lesson?.lesson ?? null;
+    } else {
+      // No snapshot of this run (it failed, or the crash came first): the lesson starts over.
+      this.lessonDef = loaded.meta.lessonId ? (this.ctx.lessons.get(loaded.meta.lessonId) ?? null) : null;
+      this.lesson = this.lessonDef ? startLesson(this.lessonDef) : null;
+    }
+    const phase = (room?.phase ?? "lobby") as Phase;
+    this.state.phase = phase === "running" ? "paused" : phase;
+    this.state.compression = room?.compression ?? loaded.meta.compression;
+    this.state.wallMs = room?.wallMs ?? 0;
+    this.state.locked = room?.locked ?? false;
+    if (extra.advanced !== undefined) this.state.advanced = extra.advanced;
+    if (extra.leaderboardNames !== undefined) this.state.leaderboardNames = extra.leaderboardNames;
+    this.sloBaseline = extra.sloBaseline ?? { requests: 0, errors: 0 };
+    this.createdAt = extra.createdAt ?? loaded.meta.createdAt;
+    const now = Date.now();
+    for (const e of loaded.roster) {
+      const st: Student = {
+        id: e.id, name: e.name, nodeName: e.nodeName, rejoinToken: null, rejoinTokenHash: e.rejoinTokenHash, deviceIdHash: e.deviceIdHash,
+        device: "unknown device", sessionId: null, connected: false, leaving: e.status !== "active", kickedUntil: e.kickedUntil, joinedAt: e.joinedAt,
+        // Prediction points live in the lesson state, restored above.
+        readyMs: e.readyMs, served: e.served, correctPredictions: 0,
+      };
+      this.students.set(st.id, st);
+      this.byTokenHash.set(st.rejoinTokenHash, st.id);
+      if (e.kickedUntil !== null && e.kickedUntil > now) {
+        this.kicked.set(e.rejoinTokenHash, e.kickedUntil);
+        if (e.deviceIdHash) this.kicked.set(e.deviceIdHash, e.kickedUntil);
+      }
+      const view = new StudentView();
+      view.id = st.id;
+      view.name = st.name;
+      view.nodeName = st.nodeName;
+      view.connected = false;
+      view.device = st.device;
+      this.state.students.set(st.id, view);
+    }
+    this.recorder = ClassRecorder.forResumedClass(store, loaded, this.recorderSource(), recorderOpts);
+    for (const st of this.students.values()) {
+      if (this.sim.nodes[st.nodeName]?.connected) this.run({ type: "heartbeat", node: st.nodeName, connected: false });
+    }
+    // The display key was never stored in plain text: a fresh one, shown in the teacher's panel.
+    await store.updateClass(this.opts.code, { displayKeyHash: this.opts.displayKeyHash });
+    this.sync();
+    this.requestSave();
+    if (this.state.phase === "ended") {
+      // The teacher had ended it, and the crash came before its report was kept: finish the job.
+      void this.lock();
+      void this.finish();
+      this.clock.setTimeout(() => this.disconnect(CloseCodes.classEnded), 60_000);
+    }
+  }
+
+  /** What the recorder reads, at the moment of each write. */
+  private recorderSource(): RecorderSource {
+    return {
+      sim: () => this.sim,
+      commandLog: () => this.commandLog,
+      room: () => this.roomData(),
+      roster: () => this.roster(),
+    };
+  }
+
+  private roomData(): RoomData {
+    const extra: RoomExtra = {
+      sloBaseline: { ...this.sloBaseline },
+      advanced: this.state.advanced,
+      leaderboardNames: this.state.leaderboardNames,
+      createdAt: this.createdAt,
+      lesson: this.lesson,
+    };
+    return { phase: this.state.phase as Phase, compression: this.state.compression, wallMs: this.state.wallMs, locked: this.state.locked, extra: extra as Record<string, unknown> };
+  }
+
+  private roster(): RosterEntry[] {
+    const scores = this.lesson ? lessonScores(this.lesson) : {};
+    const out: RosterEntry[] = [];
+    for (const st of this.students.values()) {
+      out.push({
+        id: st.id,
+        name: st.name,
+        nodeName: st.nodeName,
+        rejoinTokenHash: st.rejoinTokenHash,
+        deviceIdHash: st.deviceIdHash,
+        readyMs: st.readyMs,
+        served: st.served,
+        correctPredictions: st.correctPredictions + (scores[st.id]?.correct ?? 0),
+        status: st.kickedUntil !== null ? "kicked" : st.leaving ? "left" : "active",
+        kickedUntil: st.kickedUntil,
+        joinedAt: st.joinedAt,
+      });
+    }
+    return out;
+  }
+
+  /** Snapshot now (phase changes, lesson steps, kicks); requests made while one is written coalesce into one more. */
+  private requestSave(): void {
+    if (this.saving) {
+      this.saveQueued = true;
+      return;
+    }
+    this.saving = this.recorder.saveNow().finally(() => {
+      this.saving = null;
+      if (this.saveQueued && !this.ending) {
+        this.saveQueued = false;
+        this.requestSave();
+      }
+    });
+  }
+
+  private setPhase(phase: Phase): void {
+    if (this.state.phase === phase) return;
+    this.state.phase = phase;
+    if (phase !== "ended") this.requestSave();
+  }
+
+  private storeFailed(err: unknown, what: string): void {
+    this.storeErrors.count++;
+    const now = Date.now();
+    if (now - this.storeErrors.loggedAt < STORE_ERROR_LOG_MS) return;
+    this.storeErrors.loggedAt = now;
+    this.log.error({ role: "server", err, what, failures: this.storeErrors.count }, "class store write failed; the class carries on");
+  }
+
+  /** Revealed predictions as the store keeps them (one row per student and question). */
+  private predictionRows(onlyStep?: string): PredictionResult[] {
+    const out: PredictionResult[] = [];
+    if (!this.lesson) return out;
+    for (const [stepId, ps] of Object.entries(this.lesson.predictions)) {
+      if ((onlyStep !== undefined && stepId !== onlyStep) || ps.status !== "revealed") continue;
+      for (const [studentId, answer] of Object.entries(ps.answers)) {
+        const atMs = this.answeredAt.get(`${stepId}\n${studentId}`) ?? ps.revealedAtMs ?? this.sim.timeMs;
+        out.push({ questionId: stepId, studentId, answer, correct: ps.correct?.includes(answer) ?? false, atMs });
+      }
+    }
+    return out;
+  }
+
+  private savePredictions(rows: PredictionResult[]): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    return this.ctx.store.savePredictions(this.roomId, rows).catch((err: unknown) => this.storeFailed(err, "save predictions"));
+  }
+
+  /**
+   * The class is over (the teacher ended it, or it sat idle): a last save, then the report built
+   * from the store and kept with it. Runs once; errors are logged, never thrown into the room.
+   */
+  private finish(): Promise<void> {
+    this.ending ??= (async () => {
+      try {
+        await this.saving;
+        await this.recorder.saveNow();
+        await this.savePredictions(this.predictionRows());
+        const report = await finishClass(this.ctx.store, this.roomId);
+        this.log.info({ role: "server", incidents: report.incidents.length, students: report.class.students }, "class report saved");
+      } catch (err) {
+        this.log.error({ role: "server", err }, "could not save the class report");
+      }
+    })();
+    return this.ending;
+  }
+
+  /** Before a report download of a live class: write what the store does not have yet. */
+  async saveForReport(): Promise<boolean> {
+    if (this.ending) await this.ending;
+    else await this.recorder.saveNow();
+    return true;
   }
 
   /** A fresh cluster with one node per student still in the class, and the shop app to look after. */
   private resetSimulation(): void {
+    // First: the recorder flushes what the old run has not stored yet, then starts a new run.
+    this.recorder.newRun();
+    this.answeredAt.clear();
     this.sim = createCluster({ seed: this.opts.seed, mode: this.opts.mode });
     this.createdAt = Date.now();
     this.sloBaseline = { requests: 0, errors: 0 };
@@ -161,12 +417,16 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     }
     if (this.state.phase === "ended") throw new ServerError(410, "This class has ended.");
     const now = Date.now();
-    for (const id of [o.deviceId, o.rejoinToken]) {
-      const until = id ? this.kicked.get(id) : undefined;
+    // Tokens and device ids are compared as hashes: that is all a resumed class has of them.
+    const tokenHash = o.rejoinToken ? sha256(o.rejoinToken) : undefined;
+    for (const h of [o.deviceId ? sha256(o.deviceId) : undefined, tokenHash]) {
+      const until = h ? this.kicked.get(h) : undefined;
       if (until !== undefined && until > now) throw new ServerError(403, "The teacher removed you from this class. Ask them before joining again.");
     }
-    const returning = o.rejoinToken ? [...this.students.values()].find((s) => s.rejoinToken === o.rejoinToken) : undefined;
-    if (returning) return { role: "student", studentId: returning.id, name: returning.name };
+    const device = describeDevice(context.headers?.get?.("user-agent") ?? "");
+    const returningId = tokenHash ? this.byTokenHash.get(tokenHash) : undefined;
+    const returning = returningId ? this.students.get(returningId) : undefined;
+    if (returning) return { role: "student", studentId: returning.id, name: returning.name, device };
     if (this.state.locked) throw new ServerError(423, "The teacher has locked this class: no new students can join right now.");
     if (this.students.size >= this.opts.maxStudents) throw new ServerError(429, "This class is full.");
     let name: string;
@@ -177,7 +437,6 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       if (!clean.ok) throw new ServerError(422, clean.error);
       name = clean.name;
     }
-    const device = describeDevice(context.headers?.get?.("user-agent") ?? "");
     return { role: "student", name: uniqueNickname(name, [...this.students.values()].map((s) => s.name)), device };
   }
 
@@ -202,6 +461,15 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     const student = auth.studentId ? this.students.get(auth.studentId) : undefined;
     const st = student ?? this.addStudent(auth.name ?? "student", options.deviceId ?? "", auth.device ?? "unknown device", client);
     meta.studentId = st.id;
+    if (student) {
+      // onAuth matched the token's hash: remember the token itself for this student's welcome.
+      if (options.rejoinToken) st.rejoinToken = options.rejoinToken;
+      if (auth.device && auth.device !== st.device) {
+        st.device = auth.device;
+        const v = this.state.students.get(st.id);
+        if (v) v.device = auth.device;
+      }
+    }
     // Rejoined with the token while the old session still held a seat: free it, or stale seats fill the class.
     if (st.sessionId && st.sessionId !== client.sessionId) this.waitingSeats.get(st.sessionId)?.reject(new Error("rejoined"));
     st.sessionId = client.sessionId;
@@ -219,11 +487,13 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   private addStudent(name: string, deviceId: string, device: string, client: Client): Student {
     const id = randomToken(9);
     const nodeName = nodeNameFor(name, Object.keys(this.sim.nodes).concat([...this.students.values()].map((s) => s.nodeName)));
+    const rejoinToken = randomToken(18);
     const st: Student = {
-      id, name, nodeName, rejoinToken: randomToken(18), deviceId, device,
-      sessionId: client.sessionId, connected: true, leaving: false, readyMs: 0, served: 0, correctPredictions: 0,
+      id, name, nodeName, rejoinToken, rejoinTokenHash: sha256(rejoinToken), deviceIdHash: deviceId ? sha256(deviceId) : null, device,
+      sessionId: client.sessionId, connected: true, leaving: false, kickedUntil: null, joinedAt: Date.now(), readyMs: 0, served: 0, correctPredictions: 0,
     };
     this.students.set(id, st);
+    this.byTokenHash.set(st.rejoinTokenHash, id);
     const view = new StudentView();
     view.id = id;
     view.name = name;
@@ -268,7 +538,9 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   private identity(meta: { role: Role; studentId?: string }): WelcomeMessage {
     const st = meta.studentId ? this.students.get(meta.studentId) : undefined;
     if (!st) return { role: meta.role };
-    return { role: meta.role, studentId: st.id, nodeName: st.nodeName, rejoinToken: st.rejoinToken };
+    const msg: WelcomeMessage = { role: meta.role, studentId: st.id, nodeName: st.nodeName };
+    if (st.rejoinToken) msg.rejoinToken = st.rejoinToken;
+    return msg;
   }
 
   private newBucket(): TokenBucket {
@@ -319,10 +591,15 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     this.sync();
   }
 
-  override onDispose(): void {
+  override async onDispose(): Promise<void> {
+    void this.presence.srem(this.ctx.codeSetKey, this.roomId);
+    // onCreate failed (Colyseus disposes such a room too): nothing was counted, nothing is to be ended.
+    if (!this.created) return;
     this.ctx.metrics.classes.dec();
     for (const st of this.students.values()) if (st.connected) this.ctx.metrics.students.dec();
-    void this.presence.srem(this.ctx.codeSetKey, this.roomId);
+    // A restart keeps the class open to be resumed; anything else (idle, ended) ends it with its report.
+    if (this.shuttingDown && !this.ending) await this.recorder.settled();
+    else await this.finish();
     this.log.info({ role: "server" }, "class closed");
   }
 
@@ -339,7 +616,8 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       }
       return this.refuse(client, type, "rate_limited", "Too many messages: wait a moment.");
     }
-    if (approxSize(payload) > MAX_MESSAGE_BYTES) return this.refuse(client, type, "too_large", `message larger than ${MAX_MESSAGE_BYTES} bytes`);
+    const limit = messageSizeLimit(type);
+    if (approxSize(payload) > limit) return this.refuse(client, type, "too_large", `message larger than ${limit} bytes`);
     if (!MESSAGE_ROLES[type].includes(meta.role)) {
       return this.refuse(client, type, "forbidden", `a ${meta.role} may not send "${type}"`);
     }
@@ -402,6 +680,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
         const r = answerPrediction(this.lesson, studentId, a.stepId, a.answer, this.sim.nodeOrder);
         if (!r.ok) return { ok: false, error: r.error };
         this.lesson = r.state;
+        this.answeredAt.set(`${a.stepId}\n${studentId}`, this.sim.timeMs);
         return { ok: true, message: "answer saved" };
       }
       case "setOptions": {
@@ -421,33 +700,37 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     switch (action) {
       case "start":
         this.sloBaseline = { ...this.sim.totals };
-        this.state.phase = "running";
+        this.setPhase("running");
         this.lastTick = Date.now();
         break;
       case "resume":
-        this.state.phase = "running";
+        this.setPhase("running");
         this.lastTick = Date.now();
         break;
       case "pause":
-        this.state.phase = "paused";
+        this.setPhase("paused");
         break;
       case "debrief":
-        this.state.phase = "debrief";
+        this.setPhase("debrief");
         break;
       case "end":
-        this.state.phase = "ended";
+        this.setPhase("ended");
         void this.lock();
+        void this.finish();
         this.clock.setTimeout(() => this.disconnect(CloseCodes.classEnded), 60_000);
         break;
       case "reset":
         this.resetSimulation();
         this.state.phase = "lobby";
+        this.requestSave();
         break;
       case "lock":
         this.state.locked = true;
+        this.requestSave();
         break;
       case "unlock":
         this.state.locked = false;
+        this.requestSave();
         break;
     }
     this.log.info({ role: "teacher", action }, "class control");
@@ -481,6 +764,8 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     this.lessonDef = lesson;
     this.resetSimulation();
     this.state.phase = "lobby";
+    this.requestSave();
+    this.ctx.store.updateClass(this.roomId, { lessonId: lesson?.id ?? null }).catch((err: unknown) => this.storeFailed(err, "update lesson"));
     return { ok: true, message: lesson ? `lesson "${lesson.id}" ready: start the class to begin` : "free play" };
   }
 
@@ -493,18 +778,24 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       if (a.type === "apply") {
         const applied = this.run(a.command);
         if (!applied.ok) this.log.warn({ role: "server", step: a.stepId, error: applied.error }, "lesson command refused");
+      } else if (a.type === "revealPrediction") {
+        void this.savePredictions(this.predictionRows(a.stepId));
       } else if (a.type === "lessonDone") {
-        if (this.state.phase === "running") this.state.phase = "debrief";
+        if (this.state.phase === "running") this.setPhase("debrief");
       }
     }
+    // A lesson step moved: snapshot the lesson and the cluster together, so a restart neither
+    // repeats the step's commands nor skips them.
+    if (r.actions.length > 0) this.requestSave();
   }
 
   private kick(studentId: string): CommandResult {
     const st = this.students.get(studentId);
     if (!st) return { ok: false, error: `no student with id "${studentId}"` };
     const until = Date.now() + KICK_COOLDOWN_MS;
-    if (st.deviceId) this.kicked.set(st.deviceId, until);
-    this.kicked.set(st.rejoinToken, until);
+    if (st.deviceIdHash) this.kicked.set(st.deviceIdHash, until);
+    this.kicked.set(st.rejoinTokenHash, until);
+    st.kickedUntil = until;
     if (this.sim.nodes[st.nodeName]) this.run({ type: "drain", node: st.nodeName });
     st.leaving = true;
     const client = this.clients.find((c) => c.sessionId === st.sessionId);
@@ -512,6 +803,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     if (st.connected) this.ctx.metrics.students.dec();
     st.connected = false;
     this.log.info({ role: "teacher", student: st.id }, "student kicked");
+    this.requestSave();
     return { ok: true, message: `${st.name} removed; node ${st.nodeName} drained` };
   }
 
@@ -536,6 +828,8 @@ export class ClassRoom extends Room<{ state: ClassState }> {
    * once the class has started.
    */
   private tick(): void {
+    // Going down: the last snapshot is being written; the class resumes from exactly there.
+    if (this.shuttingDown) return;
     const now = Date.now();
     const wallDt = Math.min(1000, now - this.lastTick);
     this.lastTick = now;
@@ -557,6 +851,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     if (phase === "running" || phase === "paused") this.stepLesson();
     this.removeDrainedNodes();
     this.sync();
+    this.recorder.tick();
     this.checkIdle(now);
   }
 
@@ -674,9 +969,25 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     return { sim: this.sim, log: this.commandLog };
   }
 
+  /**
+   * A restart (SIGTERM, a deploy): save the class as it is, then close it without ending it, so
+   * the next boot resumes it. Colyseus waits for every room to dispose before it exits.
+   */
   override onBeforeShutdown(): void {
-    this.broadcast("notice", { kind: "shutdown", text: "The server is restarting; this class has closed." });
-    void this.disconnect(CloseCodes.classEnded);
+    this.shuttingDown = true;
+    const text = this.ctx.persistent && !this.ending
+      ? "The server is restarting. Your class is saved: join again in a moment to carry on."
+      : "The server is restarting; this class has closed.";
+    this.broadcast("notice", { kind: "shutdown", text });
+    void (async () => {
+      try {
+        await this.saving;
+        if (!this.ending) await this.recorder.saveNow();
+      } catch (err) {
+        this.log.error({ role: "server", err }, "could not save the class before shutdown");
+      }
+      await this.disconnect(CloseCodes.classEnded);
+    })();
   }
 }
 

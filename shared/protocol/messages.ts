@@ -19,8 +19,15 @@ export const CloseCodes = {
   flooding: 4429,
 } as const;
 
-/** Largest message payload a client may send, in bytes of JSON. */
+/** Largest message payload a client may send, in bytes of JSON... */
 export const MAX_MESSAGE_BYTES = 8 * 1024;
+
+/** ...except the two that carry a file: a lesson's YAML, and manifests pasted into kubectl apply -f -. */
+export const MAX_FILE_MESSAGE_BYTES = 300 * 1024;
+
+export function messageSizeLimit(type: string): number {
+  return type === "setLesson" || type === "kubectl" ? MAX_FILE_MESSAGE_BYTES : MAX_MESSAGE_BYTES;
+}
 
 export const PHASES = ["lobby", "running", "paused", "debrief", "ended"] as const;
 export type Phase = (typeof PHASES)[number];

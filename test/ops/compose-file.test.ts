@@ -15,7 +15,7 @@ import { loadConfig, type Config } from "../../server/config.ts";
 import {
   all, dockerignore, healthcheckCommand, last, parseCopy, parseDockerfile, parseEnv, probedPaths, runCommands, type Stage,
 } from "./dockerfile.ts";
-import { containerPorts, dependsOn, durationMs, serviceEnv, serviceEnvNames, type ComposeFile } from "./compose.ts";
+import { containerPorts, dependsOn, durationMs, serviceEnv, serviceEnvNames, serviceMounts, type ComposeFile } from "./compose.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const read = (rel: string) => readFileSync(path.join(ROOT, rel), "utf8");
@@ -100,7 +100,7 @@ function closedPort(): Promise<number> {
 let app: App;
 let port: number;
 beforeAll(async () => {
-  app = createApp(loadConfig({ PORT: "0", LOG_LEVEL: "silent" }), { gracefullyShutdown: false });
+  app = createApp(loadConfig({ PORT: "0", LOG_LEVEL: "silent", STORE_PATH: ":memory:" }), { gracefullyShutdown: false });
   await app.server.listen(0, "127.0.0.1");
   port = (app.server.transport.server!.address() as AddressInfo).port;
 });
@@ -178,6 +178,15 @@ describe("Dockerfile", () => {
     expect(config.HOST).toBe("0.0.0.0");
   });
 
+  it("keeps the class store (STORE_PATH) in a directory it creates for the node user", () => {
+    const config = expectServerAccepts(imageEnv(final));
+    expect(path.posix.isAbsolute(config.STORE_PATH), "an absolute STORE_PATH, independent of the working directory").toBe(true);
+    const dir = path.posix.dirname(config.STORE_PATH);
+    const commands = all(final, "RUN").flatMap(runCommands).map((c) => c.split(/\s+/));
+    expect(commands.some((w) => w[0] === "mkdir" && w.includes(dir)), `mkdir ${dir}`).toBe(true);
+    expect(commands.some((w) => w[0] === "chown" && /^node(:node)?$/.test(w.at(-2) ?? "") && w.at(-1) === dir), `chown node:node ${dir}`).toBe(true);
+  });
+
   it("probes its health with node (slim images have no curl) on a route the real server answers", async () => {
     const probe = healthcheckCommand(last(final, "HEALTHCHECK")!);
     expect(probe, "final stage has a HEALTHCHECK CMD").toBeDefined();
@@ -233,6 +242,14 @@ describe("docker-compose.yml", () => {
 
   it("sets PUBLIC_URL, when passed through from the shell, to what the server accepts", () => {
     expectServerAccepts({ ...imageEnv(final), ...serviceEnv(game, { PUBLIC_URL: "http://192.168.1.20:2567" }) });
+  });
+
+  it("mounts a named volume where the image keeps the class store, so classes outlive the container", () => {
+    const config = loadConfig(Object.fromEntries(Object.entries({ ...imageEnv(final), ...serviceEnv(game) }).filter(([k]) => !NOT_SERVER_CONFIG.has(k))));
+    expect(config.STORE_PATH).not.toBe(":memory:");
+    const mount = serviceMounts(game).find((m) => m.target === path.posix.dirname(config.STORE_PATH));
+    expect(mount, `a volume at ${path.posix.dirname(config.STORE_PATH)}`).toBeDefined();
+    expect(Object.keys(compose.volumes ?? {})).toContain(mount!.source);
   });
 
   it("publishes the port the server listens on and the image EXPOSEs", () => {

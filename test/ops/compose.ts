@@ -21,11 +21,22 @@ export interface ComposeService {
   depends_on?: string[] | Record<string, { condition?: string }>;
   restart?: string;
   stop_grace_period?: string;
+  volumes?: (string | { type?: string; source?: string; target: string })[];
 }
 
 export interface ComposeFile {
   name?: string;
   services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+}
+
+/** A service's mounts in long form: "source:target[:mode]" becomes { source, target }. */
+export function serviceMounts(s: ComposeService): { source?: string; target: string }[] {
+  return (s.volumes ?? []).map((v) => {
+    if (typeof v !== "string") return v;
+    const [source, target] = v.split(":");
+    return target === undefined ? { target: source! } : { source, target };
+  });
 }
 
 /**

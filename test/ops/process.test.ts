@@ -45,7 +45,8 @@ describe("the server process", () => {
     let server: Proc | undefined;
     let eve: Room | undefined;
     try {
-      server = start(["server/main.ts"], { PORT: String(PORT), HOST: "127.0.0.1", LOG_LEVEL: "info" });
+      // An in-memory store: a test must neither read nor leave classes in the developer's data/.
+      server = start(["server/main.ts"], { PORT: String(PORT), HOST: "127.0.0.1", LOG_LEVEL: "info", STORE_PATH: ":memory:" });
       await waitForStatus(`${BASE}/healthz`, 200, server);
       expect((await fetch(`${BASE}/readyz`)).status).toBe(200);
 

@@ -12,10 +12,15 @@ export interface Booted {
   port: number;
 }
 
+/**
+ * The store is in memory unless the test passes STORE_PATH (a temp file, to test persistence). As
+ * main.ts does, classes left in the store are resumed once the server listens.
+ */
 export async function bootServer(port: number, env: Record<string, string> = {}): Promise<Booted> {
-  const config = loadConfig({ PORT: String(port), LOG_LEVEL: "silent", ...env });
+  const config = loadConfig({ PORT: String(port), LOG_LEVEL: "silent", STORE_PATH: ":memory:", ...env });
   const app = createApp(config, { gracefullyShutdown: false });
   await app.server.listen(port, "127.0.0.1");
+  await app.resumeClasses();
   return { app, colyseus: new ColyseusTestServer(app.server), url: `http://127.0.0.1:${port}`, port };
 }
 

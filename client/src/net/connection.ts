@@ -3,7 +3,7 @@
  * the state the server sends and send intents, each answered by a `result` or an `error`.
  */
 import { Client, type Room } from "@colyseus/sdk";
-import type { ClientMessageType, ErrorMessage, ResultMessage, WelcomeMessage } from "../../../shared/protocol/messages.ts";
+import type { ClientMessageType, ErrorMessage, KubectlReply, ResultMessage, WelcomeMessage } from "../../../shared/protocol/messages.ts";
 import { CloseCodes } from "../../../shared/protocol/messages.ts";
 
 export type { Room };
@@ -39,12 +39,21 @@ export interface Connection {
   welcome: WelcomeMessage;
   /** Send an intent; resolves with the server's result (ok or a reason), or rejects with an error message. */
   request(type: ClientMessageType, payload?: Record<string, unknown>): Promise<ResultMessage>;
+  /** One kubectl line (stdin: the YAML of `apply -f -`); resolves with what the terminal prints. */
+  kubectl(line: string, stdin?: string): Promise<KubectlReply>;
 }
 
 let nextId = 1;
 
 async function open(room: Room): Promise<Connection> {
   const pending = new Map<string, { resolve: (r: ResultMessage) => void; reject: (e: Error) => void }>();
+  const pendingKubectl = new Map<string, { resolve: (r: KubectlReply) => void; reject: (e: Error) => void }>();
+  room.onMessage("kubectlResult", (r: KubectlReply) => {
+    if (r.id && pendingKubectl.has(r.id)) {
+      pendingKubectl.get(r.id)!.resolve(r);
+      pendingKubectl.delete(r.id);
+    }
+  });
   room.onMessage("result", (r: ResultMessage) => {
     if (r.id && pending.has(r.id)) {
       pending.get(r.id)!.resolve(r);
@@ -53,7 +62,7 @@ async function open(room: Room): Promise<Connection> {
   });
   room.onMessage("error", (e: ErrorMessage) => {
     // Errors carry no id (the payload may not have parsed); the oldest pending request of that type fails.
-    for (const [id, p] of pending) {
+    for (const [id, p] of e.type === "kubectl" ? pendingKubectl : pending) {
       p.reject(new Error(e.reason));
       pending.delete(id);
       break;
@@ -75,6 +84,16 @@ async function open(room: Room): Promise<Connection> {
         room.send(type, { ...payload, id });
         setTimeout(() => {
           if (pending.delete(id)) reject(new Error("The server did not answer in time."));
+        }, 10_000);
+      });
+    },
+    kubectl(line, stdin) {
+      const id = `k${nextId++}`;
+      return new Promise<KubectlReply>((resolve, reject) => {
+        pendingKubectl.set(id, { resolve, reject });
+        room.send("kubectl", stdin === undefined ? { id, line } : { id, line, stdin });
+        setTimeout(() => {
+          if (pendingKubectl.delete(id)) reject(new Error("The server did not answer in time."));
         }, 10_000);
       });
     },

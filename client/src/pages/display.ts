@@ -14,7 +14,9 @@ import { renderLegend } from "../city/legend.ts";
 import type { LiveClassState } from "../state.ts";
 import { closeReason, fragmentParams, joinAsDisplay, type Connection } from "../net/connection.ts";
 import { SLO_TARGET } from "../../../shared/game/score.ts";
-import { language as appLanguage, t } from "../i18n/index.ts";
+import { catalog, language as appLanguage, t } from "../i18n/index.ts";
+import { translator } from "../ui/format.ts";
+import { displayLesson } from "./display-lesson.ts";
 
 const params = fragmentParams();
 const lang: CityLanguage = params.get("lang") === "vi" ? "vi" : params.get("lang") === "en" ? "en" : appLanguage();
@@ -31,6 +33,16 @@ const el = {
   nodesLine: $("nodesLine"), podsLine: $("podsLine"), rpsLine: $("rpsLine"),
   join: $("join"), city: $("city"), eventsTitle: $("eventsTitle"), events: $<HTMLOListElement>("events"), legend: $("legend"),
 };
+
+// The lesson band and the leaderboard, in the projector's language (its #lang=, not the browser's).
+const renderLesson = displayLesson(
+  {
+    band: $("lesson"), title: $("lessonTitle"), stepNo: $("lessonStepNo"), held: $("lessonHeld"), stepTitle: $("lessonStepTitle"),
+    text: $("lessonText"), panels: $("lessonPanels"), board: $("board"), boardTitle: $("boardTitle"), boardBody: $("boardBody"),
+  },
+  translator(catalog(lang)),
+  lang,
+);
 
 el.title.textContent = L("display.title");
 el.clusterLabel.textContent = L("display.clusterTime");
@@ -142,6 +154,7 @@ function renderHud(s: LiveClassState): void {
     }
     setText(el.join.querySelector("p")!, text);
   }
+  renderLesson(s);
   renderEvents(s);
 }
 

@@ -18,6 +18,7 @@ import { clickedNodeName, mountCityView, type CityHandle } from "../ui/city.ts";
 import { initPrefs, onReducedMotionChange, prefsControls, reducedMotion } from "../ui/prefs.ts";
 import { onStatePatch, watchSession } from "../ui/session.ts";
 import type { Debrief } from "./debrief.ts";
+import { mountHostLesson } from "./host-lesson.ts";
 
 initPrefs();
 followLanguage();
@@ -94,6 +95,10 @@ function mountHost(conn: Connection): { destroy(): void } {
   txAttr(tabs, "aria-label", "host.tabs");
   const panelClass = h("div", { role: "tabpanel", id: "panel-class", "aria-labelledby": "tab-class", class: "host-grid" });
   const panelDebrief = h("div", { role: "tabpanel", id: "panel-debrief", "aria-labelledby": "tab-debrief", class: "debrief-panel", hidden: true });
+  // The lesson's tools (picker, panel, options, console); its talking points open the debrief tab.
+  const lesson = mountHostLesson(conn, { code, teacherKey: key });
+  const chartsHost = h("div");
+  panelDebrief.append(lesson.debrief, chartsHost);
   let debrief: Debrief | null = null;
   let debriefLoading: Promise<Debrief> | null = null;
   const select = (which: "class" | "debrief", focus = false) => {
@@ -107,7 +112,7 @@ function mountHost(conn: Connection): { destroy(): void } {
     if (focus) (isClass ? tabClass : tabDebrief).focus();
     if (!isClass) {
       // Chart.js is only needed here: it loads the first time the debrief is opened.
-      debriefLoading ??= import("./debrief.ts").then((m) => (debrief = m.mountDebrief(panelDebrief, conn)));
+      debriefLoading ??= import("./debrief.ts").then((m) => (debrief = m.mountDebrief(chartsHost, conn)));
       void debriefLoading.then((d) => d.refresh());
     } else {
       city?.resize();
@@ -373,8 +378,8 @@ function mountHost(conn: Connection): { destroy(): void } {
   );
 
   panelClass.append(
-    h("div", { class: "col col-left" }, joinCard, controlCard, rosterCard),
-    h("div", { class: "col col-center" }, health, cityCard, feedCard, kubectlCard),
+    h("div", { class: "col col-left" }, joinCard, controlCard, lesson.picker, lesson.options, rosterCard),
+    h("div", { class: "col col-center" }, lesson.panel, health, cityCard, feedCard, kubectlCard, lesson.console),
     h("div", { class: "col col-right" }, commandsCard),
   );
   app.replaceChildren(header, h("main", { id: "main", class: "host" }, tabs, panelClass, panelDebrief));
@@ -459,6 +464,7 @@ function mountHost(conn: Connection): { destroy(): void } {
 
     renderRoster(s, lang);
     renderHealth(s, lang);
+    lesson.render(s);
     renderTargets(s);
     for (const [kind, b] of commandButtons) b.hidden = !kindsForMode(s.mode).has(kind);
     for (const g of [nodeGroup, podGroup, composeGroup, trafficGroup, releaseGroup, shipGroup]) {

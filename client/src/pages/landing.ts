@@ -5,13 +5,14 @@
  */
 import "../ui/styles.css";
 import { forgetRejoinToken, joinAsStudent, savedRejoinToken, type Connection } from "../net/connection.ts";
-import { t, type MessageKey } from "../i18n/index.ts";
+import { language, onLanguageChange, t, type MessageKey } from "../i18n/index.ts";
 import { field, followLanguage, h, ht, option, tx, txAttr } from "../ui/dom.ts";
 import { hideBanner, showBanner } from "../ui/feedback.ts";
 import { joinErrorKey, normalizeCode } from "../ui/format.ts";
 import { initPrefs, prefsControls } from "../ui/prefs.ts";
 import { mountStudent, type StudentPage } from "./student.ts";
 import type { CreateClassResponse } from "../../../shared/protocol/messages.ts";
+import { textIn, type LessonSummary } from "../ui/lesson-model.ts";
 
 const LAST_CODE = "container-city:last-code";
 const app = document.getElementById("app")!;
@@ -120,7 +121,64 @@ function hostCard(): HTMLElement {
   const modes: [string, MessageKey][] = [["kubernetes", "host.mode.kubernetes"], ["compose", "host.mode.compose"], ["bare", "host.mode.bare"]];
   for (const [value, key] of modes) mode.append(tx(option(value, ""), key));
   const speed = h("select", { name: "compression" });
+  const lessonSpeed = option("", "");
+  speed.append(lessonSpeed);
   for (const k of [10, 20, 30, 60, 120]) speed.append(tx(option(String(k), "", k === 20), "host.speedOption", { k }));
+
+  // A lesson sets its own round and speed; free play keeps the teacher's choices.
+  let lessons: LessonSummary[] = [];
+  const lesson = h("select", { name: "lesson", "data-testid": "lesson-select" });
+  const lessonAbout = h("p", { class: "hint lesson-about", "aria-live": "polite" });
+  const lessonField = field("landing.lesson", lesson, "landing.lessonHint");
+  lessonField.append(lessonAbout);
+  const chosenLesson = () => lessons.find((l) => l.id === lesson.value) ?? null;
+  const fillLessons = () => {
+    const lang = language();
+    const keep = lesson.value;
+    lesson.replaceChildren(option("", t("lesson.freePlay")), ...lessons.map((l) => option(l.id, t("lesson.optionLabel", { title: textIn(l.title, lang), minutes: l.durationMinutes }))));
+    lesson.value = lessons.some((l) => l.id === keep) ? keep : "";
+    showLesson();
+  };
+  const showLesson = () => {
+    const l = chosenLesson();
+    const lang = language();
+    lessonSpeed.hidden = !l;
+    lessonSpeed.disabled = !l;
+    if (l) {
+      lessonSpeed.textContent = t("host.speedLesson", { k: l.compression });
+      if (l.mode !== "any") mode.value = l.mode;
+      lessonAbout.replaceChildren(
+        h("span", { class: "lesson-meta" }, t("lessons.minutes", { n: l.durationMinutes }), " · ", l.mode === "any" ? t("lesson.modeAny") : t(`host.mode.${l.mode}` as MessageKey)),
+        h("br"),
+        textIn(l.summary, lang),
+      );
+    } else {
+      lessonAbout.replaceChildren();
+      if (speed.value === "") speed.value = "20";
+    }
+  };
+  lesson.addEventListener("change", () => {
+    // Choosing a lesson starts from the lesson's own speed; the teacher may still pick another.
+    if (chosenLesson()) speed.value = "";
+    showLesson();
+  });
+  mode.addEventListener("change", () => {
+    const l = chosenLesson();
+    if (l && l.mode !== "any" && l.mode !== mode.value) {
+      lesson.value = "";
+      showLesson();
+    }
+  });
+  fillLessons();
+  const offLang = onLanguageChange(() => (form.isConnected ? fillLessons() : offLang()));
+  void fetch("/api/lessons")
+    .then((r) => (r.ok ? (r.json() as Promise<{ lessons: LessonSummary[] }>) : Promise.reject(new Error(String(r.status)))))
+    .then((body) => {
+      lessons = body.lessons;
+      fillLessons();
+    })
+    .catch(() => lessonAbout.replaceChildren(t("landing.lessonsFailed")));
+
   const error = h("p", { class: "form-error", role: "alert" });
   const button = ht("button", "landing.host", { type: "submit", class: "big-button", "data-testid": "host" });
   const form = h(
@@ -128,6 +186,7 @@ function hostCard(): HTMLElement {
     { class: "card host-card", "aria-labelledby": "host-heading" },
     ht("h2", "landing.teaching", { id: "host-heading" }),
     ht("p", "landing.hostWhy"),
+    lessonField,
     h("details", {}, ht("summary", "landing.hostOptions"), field("host.mode", mode), field("host.speed", speed, "host.speedHint")),
     error,
     button,
@@ -136,19 +195,22 @@ function hostCard(): HTMLElement {
     ev.preventDefault();
     button.disabled = true;
     error.replaceChildren();
+    const body: { mode: string; compression?: number; lesson?: string } = { mode: mode.value };
+    if (speed.value) body.compression = Number(speed.value);
+    if (lesson.value) body.lesson = lesson.value;
     try {
       const res = await fetch("/api/classes", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ mode: mode.value, compression: Number(speed.value) }),
+        body: JSON.stringify(body),
       });
       if (res.status === 201) {
         const created = (await res.json()) as CreateClassResponse;
         location.assign(created.hostUrl);
         return;
       }
-      const body = (await res.json().catch(() => ({}))) as { error?: string };
-      error.replaceChildren(tx(h("span"), res.status === 429 ? "host.error.rateLimited" : "host.error.create"), body.error ? h("span", {}, " ", body.error) : "");
+      const reply = (await res.json().catch(() => ({}))) as { error?: string };
+      error.replaceChildren(tx(h("span"), res.status === 429 ? "host.error.rateLimited" : "host.error.create"), reply.error ? h("span", {}, " ", reply.error) : "");
     } catch {
       error.replaceChildren(tx(h("span"), "join.error.network"));
     }

@@ -15,6 +15,7 @@ import { eventInWords, hitMark, nodeChip, nodeStory, wasHit, type HitMark } from
 import { mountCityView, type CityHandle } from "../ui/city.ts";
 import { onReducedMotionChange, prefsControls, reducedMotion } from "../ui/prefs.ts";
 import { onStatePatch, watchSession, type GoneReason } from "../ui/session.ts";
+import { mountStudentLesson } from "./student-lesson.ts";
 
 export interface StudentPage {
   destroy(): void;
@@ -66,12 +67,15 @@ export function mountStudent(root: HTMLElement, conn: Connection, opts: { onGone
   const miniBox = h("div", { class: "city-box city-minimap" });
   const mini = h("section", { class: "card minimap", "aria-labelledby": "mini-heading" }, ht("h2", "student.city", { id: "mini-heading" }), miniBox);
 
+  // The lesson (step, question, outcome), the leaderboard and, when the teacher allows it, kubectl.
+  const lesson = mountStudentLesson(conn, { id: myId, node: myNode });
+
   // Two columns on a laptop; on a phone the wrappers dissolve (display: contents) and CSS order
-  // puts the building right under the story.
+  // puts the lesson first and the building right under the story.
   const main = h(
     "main",
     { class: "student", id: "main" },
-    h("div", { class: "student-col" }, me, actions, pods),
+    h("div", { class: "student-col" }, lesson.lessonCard, me, actions, pods, lesson.boardCard, lesson.consoleCard),
     h("div", { class: "student-col" }, cityCard, events, mini),
   );
   root.replaceChildren(header, main);
@@ -294,6 +298,7 @@ export function mountStudent(root: HTMLElement, conn: Connection, opts: { onGone
     renderPods(list, s.mode);
     renderEvents(s);
     feelHit(node, list, containers);
+    lesson.render(s);
     for (const city of cities) city.update(s);
   }
 

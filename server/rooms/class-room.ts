@@ -986,7 +986,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       } catch (err) {
         this.log.error({ role: "server", err }, "could not save the class before shutdown");
       }
-      await this.disconnect(CloseCodes.classEnded);
+      await this.disconnect(this.ctx.persistent && !this.ending ? CloseCodes.restarting : CloseCodes.classEnded);
     })();
   }
 }

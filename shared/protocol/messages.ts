@@ -15,6 +15,8 @@ export const CloseCodes = {
   classEnded: 4100,
   /** The teacher removed this student. */
   kicked: 4101,
+  /** The server is restarting and the class is saved: join again (with the rejoin token) in a moment. */
+  restarting: 4102,
   /** Too many messages, too fast, for too long. */
   flooding: 4429,
 } as const;

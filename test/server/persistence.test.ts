@@ -4,6 +4,7 @@
  * class back under the same code, paused, with the teacher's key and every student's node and
  * points. Then the same again with SIGTERM, the way a deploy restarts it.
  */
+import { CloseCodes } from "../../shared/protocol/messages.ts";
 import { describe, it, expect, afterAll } from "vitest";
 import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -240,6 +241,7 @@ describe("persistence across restarts", () => {
       const amy = await join(cls.code, { name: "Amy" });
       rooms.push(teacher, amy);
       const w = await welcomeOf(amy);
+      const amyLeft = new Promise<number>((resolve) => amy.onLeave(resolve));
       const notices: { kind: string; text: string }[] = [];
       amy.onMessage("notice", (n: { kind: string; text: string }) => notices.push(n));
       teacher.send("classControl", { action: "start" });
@@ -251,6 +253,8 @@ describe("persistence across restarts", () => {
       expect(exit.code).toBe(0);
       expect(notices.map((n) => n.kind)).toEqual(["shutdown"]);
       expect(notices[0]!.text).toMatch(/saved/);
+      // A saved class closes with "restarting", which pages answer by rejoining, not "class ended".
+      expect(await amyLeft).toBe(CloseCodes.restarting);
       expect(errorLogs(a)).toEqual([]);
       const saved = (await readStore((s) => s.loadClass(cls.code)))!;
       expect(saved.meta.endedAt).toBeNull();

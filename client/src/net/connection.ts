@@ -131,8 +131,9 @@ export async function joinAsDisplay(code: string, displayKey: string): Promise<C
 }
 
 /** Why a room closed, in words for the page (null when the SDK will try to reconnect by itself). */
-export function closeReason(code: number): "ended" | "kicked" | "flooding" | "lost" {
+export function closeReason(code: number): "ended" | "kicked" | "flooding" | "restarting" | "lost" {
   if (code === CloseCodes.classEnded) return "ended";
+  if (code === CloseCodes.restarting) return "restarting";
   if (code === CloseCodes.kicked) return "kicked";
   if (code === CloseCodes.flooding) return "flooding";
   return "lost";

@@ -240,7 +240,7 @@ async function connect(code: string, key: string): Promise<void> {
   room.onLeave((codeNum: number) => {
     const why = closeReason(codeNum);
     if (why === "ended") banner(t("conn.ended"), "warn");
-    else if (why === "lost") {
+    else if (why === "lost" || why === "restarting") {
       // The SDK gave up reconnecting: join again as a new display, with the same link.
       banner(t("conn.reconnecting"));
       setTimeout(() => void connect(code, key), 3000);

@@ -11,6 +11,7 @@ import { hideBanner, showBanner } from "../ui/feedback.ts";
 import { joinErrorKey, normalizeCode } from "../ui/format.ts";
 import { initPrefs, prefsControls } from "../ui/prefs.ts";
 import { mountStudent, type StudentPage } from "./student.ts";
+import type { GoneReason } from "../ui/session.ts";
 import type { CreateClassResponse } from "../../../shared/protocol/messages.ts";
 import { textIn, type LessonSummary } from "../ui/lesson-model.ts";
 
@@ -257,7 +258,8 @@ function newScreen(): void {
   heading.focus({ preventScroll: true });
 }
 
-async function gone(reason: "ended" | "kicked" | "flooding" | "lost", code: string): Promise<void> {
+/** "restarting" (the class is saved on a restarting server) and "lost" both come back with the token. */
+async function gone(reason: GoneReason, code: string): Promise<void> {
   if (reason === "kicked" || reason === "ended") {
     forgetRejoinToken(code);
     page?.destroy();

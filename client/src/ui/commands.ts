@@ -5,6 +5,7 @@
  */
 import type { Command } from "../../../shared/sim/command-schema.ts";
 import type { MessageKey } from "../i18n/en.ts";
+import { ACTION_PHASES, type ClassAction } from "../../../shared/protocol/messages.ts";
 
 export type CommandKind =
   | "killNode" | "partitionNode" | "restoreNode" | "slowNode" | "memoryPressureOn" | "memoryPressureOff"
@@ -158,22 +159,10 @@ export function kindsForMode(mode: string): ReadonlySet<CommandKind> {
   ]);
 }
 
-export type ClassAction = "start" | "pause" | "resume" | "debrief" | "end" | "reset" | "lock" | "unlock";
-
-/** The server's phase rules (class-room.ts control()), so buttons that would be refused are disabled. */
-const ALLOWED: Readonly<Record<ClassAction, readonly string[]>> = {
-  start: ["lobby"],
-  pause: ["running"],
-  resume: ["paused", "debrief"],
-  debrief: ["running", "paused"],
-  end: ["lobby", "running", "paused", "debrief"],
-  reset: ["lobby", "running", "paused", "debrief"],
-  lock: ["lobby", "running", "paused", "debrief"],
-  unlock: ["lobby", "running", "paused", "debrief"],
-};
+export type { ClassAction };
 
 export function actionAllowed(action: ClassAction, phase: string, locked: boolean): boolean {
   if (action === "lock" && locked) return false;
   if (action === "unlock" && !locked) return false;
-  return ALLOWED[action].includes(phase);
+  return (ACTION_PHASES[action] as readonly string[]).includes(phase);
 }

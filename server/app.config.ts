@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import express, { type Request, type Response } from "express";
 import QRCode from "qrcode";
 import { defineRoom, defineServer, matchMaker, type Server } from "@colyseus/core";
+import { Encoder } from "@colyseus/schema";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { MAX_FILE_MESSAGE_BYTES, ROOM_NAME, createClassSchema, type CreateClassResponse } from "../shared/protocol/messages.ts";
 import { describeIssues } from "../shared/sim/command-schema.ts";
@@ -23,6 +24,13 @@ import type { ServerContext } from "./context.ts";
 import { lessonSummary, loadLessons } from "./lessons.ts";
 import { createClassStore, type ClassMeta, type ClassStore } from "./store/index.ts";
 import { finishClass, loadReport, toCSV, toJSON, toMarkdownPostmortem } from "./reports/index.ts";
+
+/**
+ * A class's full state (sent to every late joiner) outgrows the schema encoder's 16 KB default at
+ * about 30 students; the encoder's grow-on-overflow path then handed late joiners a corrupt state
+ * (measured with bench/load.ts). Size it for a large class up front: 1 MB per class.
+ */
+Encoder.BUFFER_SIZE = 1024 * 1024;
 
 const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../client/dist");
 /** A frame may hold the largest file message (lesson YAML, kubectl apply) plus its framing. */

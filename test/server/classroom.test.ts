@@ -54,7 +54,14 @@ describe("a class over real WebSockets", () => {
     const moved = [...st().pods.values()].filter((p: AnyState) => p.ready) as AnyState[];
     expect(moved.every((p) => p.node !== victim)).toBe(true);
     expect(results.find((r) => r.id === "go")?.ok).toBe(true);
-    await Promise.all([teacher, ...students].map((r) => r.leave()));
+    // A late joiner decodes the same city as everyone else (the full state is far past 16 KB here).
+    const late = await sdk(b).joinById(cls.code, { displayKey: cls.displayKey });
+    const ls = () => late.state as AnyState;
+    await waitFor(() => ls().nodes?.size === st().nodes.size && ls().pods?.size === st().pods.size, 5000, "late joiner's state");
+    expect(ls().deployments.size).toBe(1);
+    expect(ls().services.size).toBe(1);
+    expect(ls().students.size).toBe(30);
+    await Promise.all([teacher, late, ...students].map((r) => r.leave()));
   });
 
   it("a dropped student reconnects to the same node and keeps its points", async () => {

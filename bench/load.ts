@@ -2,8 +2,8 @@
  * Load benchmark: the real game server in a child process, bot students over real WebSockets on
  * 127.0.0.1, one scenario after another, each on a fresh server.
  *
- *   npm run bench:load                          every scenario (about 8 minutes), a block per scenario and a summary
- *   npm run bench:load -- --quick               smaller and shorter: a smoke test (about 1.5 minutes)
+ *   npm run bench:load                          every scenario (about 7 minutes), a block per scenario and a summary
+ *   npm run bench:load -- --quick               smaller and shorter: a smoke test (under 2 minutes)
  *   npm run bench:load -- --json                one JSON object per scenario and line (progress on stderr)
  *   npm run bench:load -- --scenarios class-300,inject-300
  *   npm run bench:load -- --profile /tmp/loadprof   server under --cpu-prof; hot functions of each measured window
@@ -120,7 +120,7 @@ interface Options {
 
 const HELP = `Usage: node bench/load.ts [options]
 
-  --quick               smaller classes and shorter windows (a smoke test, ~1.5 min)
+  --quick               smaller classes and shorter windows (a smoke test, under 2 min)
   --json                one JSON object per scenario and line on stdout
   --scenarios a,b       only these (${scenarios(false).map((s) => s.name).join(", ")})
   --seconds N           measured window of every scenario, in seconds

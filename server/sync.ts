@@ -2,6 +2,11 @@
  * Copies the simulation's plain state into the Colyseus schema. Each field is written only when
  * its value differs, so the encoder marks only real changes and a patch carries only what moved;
  * entities that vanished from the simulation are removed from the maps.
+ *
+ * Figures that change on every tick (per-pod load, request totals, the clock) would make every
+ * patch non-empty and cost every student bytes for numbers nobody reads ten times a second, so
+ * they are written only on "slow" syncs (once a second) — except the clock, which also moves
+ * whenever anything else does, so that a patch never pairs new objects with an old "now".
  */
 import type { MapSchema } from "@colyseus/schema";
 import type { ClusterState, NodeState, PodState } from "../shared/sim/index.ts";
@@ -14,9 +19,15 @@ import {
 
 const EVENTS_TAIL = 40;
 
+/** Fields written by the sync in progress (module state: syncs never interleave). */
+let changes = 0;
+
 /** Assign only on change: the schema setter would otherwise mark an unchanged field dirty. */
 function set<T extends object, K extends keyof T>(target: T, key: K, value: T[K]): void {
-  if (target[key] !== value) target[key] = value;
+  if (target[key] !== value) {
+    target[key] = value;
+    changes++;
+  }
 }
 
 function upsert<V>(map: MapSchema<V>, key: string, make: () => V): V {
@@ -24,12 +35,20 @@ function upsert<V>(map: MapSchema<V>, key: string, make: () => V): V {
   if (v === undefined) {
     v = make();
     map.set(key, v);
+    changes++;
   }
   return v;
 }
 
-function prune<V>(map: MapSchema<V>, keep: (key: string) => boolean): void {
-  for (const key of [...map.keys()]) if (!keep(key)) map.delete(key);
+/** Remove the keys the simulation no longer has. `count` is the simulation's size: equal means nothing to remove. */
+function prune<V>(map: MapSchema<V>, count: number, keep: (key: string) => boolean): void {
+  if (map.size === count) return;
+  for (const key of [...map.keys()]) {
+    if (!keep(key)) {
+      map.delete(key);
+      changes++;
+    }
+  }
 }
 
 export interface StudentLink {
@@ -73,10 +92,12 @@ function syncNode(s: ClusterState, n: NodeState, v: NodeView, slot: number, owne
     set(cv, "health", c.health);
     set(cv, "restarts", c.restartCount);
   }
-  prune(v.containers, (k) => k in containers);
+  prune(v.containers, Object.keys(containers).length, (k) => k in containers);
 }
 
-function syncPod(p: PodState, v: PodView): void {
+function syncPod(p: PodState, v: PodView, slow: boolean): void {
+  // A new pod shows its load at once; after that, once a second.
+  const fresh = v.name === "";
   set(v, "name", p.name);
   set(v, "app", p.app);
   set(v, "version", p.version);
@@ -90,27 +111,42 @@ function syncPod(p: PodState, v: PodView): void {
   set(v, "backoffUntilMs", backoffUntil(p) ?? 0);
   set(v, "message", p.message);
   set(v, "why", schedulingLine(p));
-  set(v, "servedRps", Math.round(p.servedLastSecond * 10) / 10);
-  set(v, "cpuMilli", p.cpuMilli);
-  set(v, "memoryMiB", Math.round(p.memoryMiB));
+  if (slow || fresh) {
+    set(v, "servedRps", Math.round(p.servedLastSecond * 10) / 10);
+    set(v, "cpuMilli", p.cpuMilli);
+    set(v, "memoryMiB", Math.round(p.memoryMiB));
+  }
 }
 
-/** Bring the schema in line with the simulation. `owners` maps node name to its student. */
-export function syncState(
-  s: ClusterState,
-  st: ClassState,
-  owners: Map<string, StudentLink>,
-  since: { requests: number; errors: number } = { requests: 0, errors: 0 },
-): void {
-  set(st, "clusterMs", s.timeMs);
+export interface SyncOptions {
+  /** Requests and errors before the class started: the SLO counts from there. */
+  since?: { requests: number; errors: number };
+  /** Also write the per-tick figures (pod load, service rates, the SLO). Default true. */
+  slow?: boolean;
+  /** Write the clock even if nothing else changed. Default true. */
+  clock?: boolean;
+}
+
+/**
+ * Bring the schema in line with the simulation. `owners` maps node name to its student. Returns
+ * the number of fields written (0: the next patch will be empty).
+ */
+export function syncState(s: ClusterState, st: ClassState, owners: Map<string, StudentLink>, opts: SyncOptions = {}): number {
+  const since = opts.since ?? { requests: 0, errors: 0 };
+  const slow = opts.slow ?? true;
+  changes = 0;
   set(st, "registryDown", s.registryDown);
   s.nodeOrder.forEach((name, slot) => {
     syncNode(s, s.nodes[name]!, upsert(st.nodes, name, () => new NodeView()), slot, owners.get(name));
   });
-  prune(st.nodes, (k) => k in s.nodes);
+  prune(st.nodes, s.nodeOrder.length, (k) => k in s.nodes);
 
-  for (const name in s.pods) syncPod(s.pods[name]!, upsert(st.pods, name, () => new PodView()));
-  prune(st.pods, (k) => k in s.pods);
+  let pods = 0;
+  for (const name in s.pods) {
+    syncPod(s.pods[name]!, upsert(st.pods, name, () => new PodView()), slow);
+    pods++;
+  }
+  prune(st.pods, pods, (k) => k in s.pods);
 
   for (const name in s.deployments) {
     const d = s.deployments[name]!;
@@ -131,34 +167,39 @@ export function syncState(
     set(v, "hpaTarget", h?.targetCpuUtilization ?? 0);
     set(v, "hpaCurrent", h?.currentUtilization ?? -1);
   }
-  prune(st.deployments, (k) => k in s.deployments);
+  prune(st.deployments, Object.keys(s.deployments).length, (k) => k in s.deployments);
 
   for (const name in s.services) {
     const svc = s.services[name]!;
     const v = upsert(st.services, name, () => new ServiceView());
     set(v, "name", svc.name);
+    set(v, "endpoints", svc.last.endpoints);
+    if (!slow) continue;
     set(v, "rps", Math.round(svc.last.rps * 10) / 10);
     set(v, "served", Math.round(svc.last.served * 10) / 10);
     set(v, "errors", Math.round(svc.last.errors * 10) / 10);
     set(v, "p95Ms", svc.last.p95Ms);
-    set(v, "endpoints", svc.last.endpoints);
   }
-  prune(st.services, (k) => k in s.services);
+  prune(st.services, Object.keys(s.services).length, (k) => k in s.services);
 
-  const requests = s.totals.requests - since.requests;
-  const errors = s.totals.errors - since.errors;
-  set(st, "requests", requests);
-  set(st, "errors", errors);
-  set(st, "availability", Math.round(availability(requests, errors) * 10000) / 10000);
-  set(st, "errorBudget", Math.round(errorBudgetRemaining(requests, errors) * 1000) / 1000);
+  if (slow) {
+    const requests = s.totals.requests - since.requests;
+    const errors = s.totals.errors - since.errors;
+    set(st, "requests", requests);
+    set(st, "errors", errors);
+    set(st, "availability", Math.round(availability(requests, errors) * 10000) / 10000);
+    set(st, "errorBudget", Math.round(errorBudgetRemaining(requests, errors) * 1000) / 1000);
+  }
   syncEvents(s, st);
+  if (changes > 0 || (opts.clock ?? true)) set(st, "clusterMs", s.timeMs);
+  return changes;
 }
 
 /** The feed: the last events by id; a repeated event updates its count in place. */
 function syncEvents(s: ClusterState, st: ClassState): void {
   const tail = s.events.slice(-EVENTS_TAIL);
   const keep = new Set(tail.map((e) => String(e.id)));
-  prune(st.events, (k) => keep.has(k));
+  prune(st.events, -1, (k) => keep.has(k));
   for (const e of tail) {
     const v = upsert(st.events, String(e.id), () => new EventView());
     set(v, "id", e.id);

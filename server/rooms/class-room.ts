@@ -88,6 +88,10 @@ interface AuthResult {
 const KICK_COOLDOWN_MS = 10 * 60 * 1000;
 /** Refused messages (beyond the bucket) a client may accumulate before it is disconnected. */
 const FLOOD_STRIKES = 40;
+/** Points, per-pod load and the SLO figures change every tick; clients get them this often. */
+const SLOW_SYNC_MS = 1000;
+/** The clock alone (a quiet class) is published this often; clients tick their countdowns between. */
+const CLOCK_SYNC_MS = 500;
 /** A failing store (full disk) is logged at most this often per class, with a count. */
 const STORE_ERROR_LOG_MS = 30_000;
 
@@ -112,6 +116,14 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   /** Every applied command at its cluster time (replayable), with the simulation's answer for people. */
   private commandLog: { atMs: number; command: Command; note?: string }[] = [];
   private lastTick = 0;
+  /** Something the clients see may have changed since the last sync (left to the next patch). */
+  private dirty = true;
+  private tickWithPatch = false;
+  /** Wall ms of the last sync that wrote the once-a-second figures, and of the last clock write. */
+  private lastSlowSync = 0;
+  private lastClockSync = 0;
+  /** Wall ms the class has run, pauses excluded (published with the clock). */
+  private wallMs = 0;
   /** Requests and errors before the class started: the SLO counts from the start, not the warm-up. */
   private sloBaseline = { requests: 0, errors: 0 };
   /** Wall time at which cluster time 0 happened, for kubectl's dates. */
@@ -173,7 +185,10 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       this.resetSimulation();
     }
     this.lastTick = Date.now();
-    this.clock.setInterval(() => this.tick(), 1000 / this.ctx.config.SIM_RATE_HZ);
+    // Ticking right before each patch keeps the steps regular and sends nothing stale; a
+    // different simulation rate gets its own timer, and the patch then syncs what it did.
+    if (this.ctx.config.SIM_RATE_HZ !== this.ctx.config.PATCH_RATE_HZ) this.clock.setInterval(() => this.tick(), 1000 / this.ctx.config.SIM_RATE_HZ);
+    else this.tickWithPatch = true;
     for (const type of Object.keys(clientMessageSchemas) as ClientMessageType[]) {
       this.onMessage(type, (client, payload) => this.receive(client, type, payload));
     }
@@ -211,7 +226,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     const phase = (room?.phase ?? "lobby") as Phase;
     this.state.phase = phase === "running" ? "paused" : phase;
     this.state.compression = room?.compression ?? loaded.meta.compression;
-    this.state.wallMs = room?.wallMs ?? 0;
+    this.wallMs = room?.wallMs ?? 0;
     this.state.locked = room?.locked ?? false;
     if (extra.advanced !== undefined) this.state.advanced = extra.advanced;
     if (extra.leaderboardNames !== undefined) this.state.leaderboardNames = extra.leaderboardNames;
@@ -245,7 +260,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     }
     // The display key was never stored in plain text: a fresh one, shown in the teacher's panel.
     await store.updateClass(this.opts.code, { displayKeyHash: this.opts.displayKeyHash });
-    this.sync();
+    this.sync(Date.now());
     this.requestSave();
     if (this.state.phase === "ended") {
       // The teacher had ended it, and the crash came before its report was kept: finish the job.
@@ -273,7 +288,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       createdAt: this.createdAt,
       lesson: this.lesson,
     };
-    return { phase: this.state.phase as Phase, compression: this.state.compression, wallMs: this.state.wallMs, locked: this.state.locked, extra: extra as Record<string, unknown> };
+    return { phase: this.state.phase as Phase, compression: this.state.compression, wallMs: this.wallMs, locked: this.state.locked, extra: extra as Record<string, unknown> };
   }
 
   private roster(): RosterEntry[] {
@@ -391,14 +406,15 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     if (this.lesson) this.state.compression = this.lessonDef!.compression;
     else if (this.opts.mode === "kubernetes") this.run({ type: "deploy", app: "shop", version: "v1", replicas: 2 * this.sim.nodeOrder.length, baselineRps: 30 });
     else this.run({ type: "expose", service: "shop", baselineRps: 30 });
-    this.state.clusterMs = 0;
-    this.state.wallMs = 0;
-    this.sync();
+    this.wallMs = 0;
+    this.dirty = true;
+    this.lastSlowSync = 0;
   }
 
   /** Apply a command and log it with its cluster time, so the class can be replayed. */
   private run(command: Command): CommandResult {
     const result = applyCommand(this.sim, command);
+    this.dirty = true;
     if (result.ok) this.commandLog.push({ atMs: this.sim.timeMs, command, note: result.message });
     return result;
   }
@@ -443,13 +459,16 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   override onJoin(client: Client, rawOptions: unknown, auth: AuthResult): void {
     const o = joinOptionsSchema.safeParse(rawOptions ?? {});
     const options = o.success ? o.data : {};
-    client.view = new StateView();
+    // Only the teacher needs a view (for the teacher-only fields); a view per student would cost
+    // every student its own encode of every patch.
+    if (auth.role === "teacher") client.view = new StateView();
     this.countPatchBytes(client);
     const meta = { role: auth.role, bucket: this.newBucket() } as { role: Role; studentId?: string; bucket: TokenBucket };
     this.bySession.set(client.sessionId, meta);
     this.emptySince = null;
+    this.dirty = true;
     if (auth.role === "teacher") {
-      client.view.add(this.state.teacher!);
+      client.view!.add(this.state.teacher!);
       this.state.students.forEach((sv) => client.view!.add(sv));
       this.log.info({ role: "teacher" }, "teacher joined");
       return;
@@ -481,7 +500,6 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     }
     this.ctx.metrics.students.inc();
     this.log.info({ role: "student", student: st.id, rejoined: !!student }, "student joined");
-    this.sync();
   }
 
   private addStudent(name: string, deviceId: string, device: string, client: Client): Student {
@@ -571,7 +589,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     st.connected = true;
     if (this.sim.nodes[st.nodeName]) this.run({ type: "heartbeat", node: st.nodeName, connected: true });
     this.ctx.metrics.students.inc();
-    this.sync();
+    this.dirty = true;
   }
 
   override onLeave(client: Client, code?: number): void {
@@ -588,7 +606,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       if (this.sim.nodes[st.nodeName]) this.run({ type: "drain", node: st.nodeName });
     }
     this.log.info({ role: "student", student: st.id, code }, "student left");
-    this.sync();
+    this.dirty = true;
   }
 
   override async onDispose(): Promise<void> {
@@ -643,7 +661,8 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     if (result.ok) reply.message = result.message;
     else reply.error = result.error;
     client.send("result", reply);
-    if (result.ok) this.sync();
+    // The next patch carries the change: one sync per patch, however many messages came in.
+    if (result.ok) this.dirty = true;
   }
 
   private refuse(client: Client, type: string, code: ErrorMessage["code"], reason: string): void {
@@ -700,6 +719,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     switch (action) {
       case "start":
         this.sloBaseline = { ...this.sim.totals };
+        this.lastSlowSync = 0; // the SLO restarts from zero in the very next patch
         this.setPhase("running");
         this.lastTick = Date.now();
         break;
@@ -841,16 +861,18 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       const dt = Math.round(wallDt * this.state.compression);
       // advance(0) would run events already due between two commands of one cluster millisecond,
       // which a replay of the command log could not reproduce.
-      if (dt > 0) advance(this.sim, dt);
+      if (dt > 0) {
+        advance(this.sim, dt);
+        this.dirty = true;
+      }
       this.ctx.metrics.simStep.observe((performance.now() - started) / 1000);
       if (phase === "running") {
-        this.state.wallMs += wallDt;
+        this.wallMs += wallDt;
         this.tally(this.sim.timeMs - before);
       }
     }
     if (phase === "running" || phase === "paused") this.stepLesson();
     this.removeDrainedNodes();
-    this.sync();
     this.recorder.tick();
     this.checkIdle(now);
   }
@@ -892,18 +914,36 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     }
   }
 
-  private sync(): void {
+  /** Colyseus calls this right before it encodes a patch: tick (unless on a timer of its own), then sync once. */
+  override onBeforePatch(): void {
+    if (this.tickWithPatch) this.tick();
+    if (this.dirty) this.sync(Date.now());
+  }
+
+  /**
+   * The schema from the simulation and the roster. Points and per-tick figures go out once a
+   * second, the clock twice a second or with any other change: a quiet class sends empty patches.
+   */
+  private sync(now: number): void {
+    this.dirty = false;
+    const slow = now - this.lastSlowSync >= SLOW_SYNC_MS;
+    if (slow) this.lastSlowSync = now;
     const owners = new Map<string, StudentLink>();
     for (const st of this.students.values()) {
       owners.set(st.nodeName, { id: st.id, name: st.name });
       const v = this.state.students.get(st.id);
       if (!v) continue;
       if (v.connected !== st.connected) v.connected = st.connected;
+      if (!slow) continue;
       const p = points(st) + (this.lesson ? studentLessonPoints(this.lesson, st.id) : 0);
       if (v.points !== p) v.points = p;
     }
-    syncState(this.sim, this.state, owners, this.sloBaseline);
-    this.syncLesson();
+    const clock = now - this.lastClockSync >= CLOCK_SYNC_MS;
+    const changed = syncState(this.sim, this.state, owners, { since: this.sloBaseline, slow, clock }) + this.syncLesson();
+    if (clock || changed > 0) {
+      this.lastClockSync = now;
+      if (this.state.wallMs !== this.wallMs) this.state.wallMs = this.wallMs;
+    }
   }
 
   /**
@@ -927,7 +967,6 @@ export class ClassRoom extends Room<{ state: ClassState }> {
         break;
       }
     }
-    if (r.commands.length > 0) this.sync();
     if (output.length > MAX_KUBECTL_OUTPUT) output = output.slice(0, MAX_KUBECTL_OUTPUT) + "\n… (output cut: narrow it with a name or -l)";
     return { ok, output };
   }
@@ -949,19 +988,28 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     return { samples: this.sim.history, annotations };
   }
 
-  /** Lesson views as JSON strings, written only when they change; the teacher's at most twice a second. */
-  private syncLesson(): void {
+  /** Lesson views as JSON strings, written only when they change; the teacher's at most twice a second. Returns the fields written. */
+  private syncLesson(): number {
+    let changed = 0;
     const view = this.lesson ? publicLessonView(this.lesson) : null;
     const step = this.lesson ? currentStep(this.lesson) : null;
     const image = step?.showImage ? imageLayersView(this.sim, step.showImage) : null;
     const pub = view ? JSON.stringify({ ...view, image }) : "";
-    if (this.state.lesson !== pub) this.state.lesson = pub;
+    if (this.state.lesson !== pub) {
+      this.state.lesson = pub;
+      changed++;
+    }
     const now = Date.now();
     if (this.state.teacher && now - this.lastTeacherLessonSync >= 500) {
       this.lastTeacherLessonSync = now;
       const tv = this.lesson ? JSON.stringify(teacherLessonView(this.lesson)) : "";
       if (this.state.teacher.lesson !== tv) this.state.teacher.lesson = tv;
+    } else if (this.state.teacher) {
+      // Throttled: look again at the next patch, or an answer given while the clock is held
+      // would wait for the next unrelated change to reach the teacher.
+      this.dirty = true;
     }
+    return changed;
   }
 
   /** For tests and replays: the simulation and its command log. */

@@ -30,14 +30,25 @@ function set<T extends object, K extends keyof T>(target: T, key: K, value: T[K]
   }
 }
 
-function upsert<V>(map: MapSchema<V>, key: string, make: () => V): V {
+function upsert<V>(map: MapSchema<V>, key: string, make: () => V, created?: (v: V) => void): V {
   let v = map.get(key);
   if (v === undefined) {
     v = make();
     map.set(key, v);
     changes++;
+    created?.(v);
   }
   return v;
+}
+
+/** Requests per second answered by each node's pods over the last second. */
+export function servedByNode(s: ClusterState): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const name in s.pods) {
+    const p = s.pods[name]!;
+    if (p.nodeName && p.servedLastSecond > 0) out.set(p.nodeName, (out.get(p.nodeName) ?? 0) + p.servedLastSecond);
+  }
+  return out;
 }
 
 /** Remove the keys the simulation no longer has. `count` is the simulation's size: equal means nothing to remove. */
@@ -95,9 +106,7 @@ function syncNode(s: ClusterState, n: NodeState, v: NodeView, slot: number, owne
   prune(v.containers, Object.keys(containers).length, (k) => k in containers);
 }
 
-function syncPod(p: PodState, v: PodView, slow: boolean): void {
-  // A new pod shows its load at once; after that, once a second.
-  const fresh = v.name === "";
+function syncPod(p: PodState, v: PodView): void {
   set(v, "name", p.name);
   set(v, "app", p.app);
   set(v, "version", p.version);
@@ -111,11 +120,6 @@ function syncPod(p: PodState, v: PodView, slow: boolean): void {
   set(v, "backoffUntilMs", backoffUntil(p) ?? 0);
   set(v, "message", p.message);
   set(v, "why", schedulingLine(p));
-  if (slow || fresh) {
-    set(v, "servedRps", Math.round(p.servedLastSecond * 10) / 10);
-    set(v, "cpuMilli", p.cpuMilli);
-    set(v, "memoryMiB", Math.round(p.memoryMiB));
-  }
 }
 
 export interface SyncOptions {
@@ -125,6 +129,10 @@ export interface SyncOptions {
   slow?: boolean;
   /** Write the clock even if nothing else changed. Default true. */
   clock?: boolean;
+  /** A node or event view was just created (the room shares it with the views that show it). */
+  created?: (view: NodeView | EventView) => void;
+  /** An event about a node was created or updated (the room tells that node's student). */
+  nodeEvent?: (e: EventView) => void;
 }
 
 /**
@@ -136,14 +144,17 @@ export function syncState(s: ClusterState, st: ClassState, owners: Map<string, S
   const slow = opts.slow ?? true;
   changes = 0;
   set(st, "registryDown", s.registryDown);
+  const served = slow ? servedByNode(s) : null;
   s.nodeOrder.forEach((name, slot) => {
-    syncNode(s, s.nodes[name]!, upsert(st.nodes, name, () => new NodeView()), slot, owners.get(name));
+    const v = upsert(st.nodes, name, () => new NodeView(), opts.created);
+    syncNode(s, s.nodes[name]!, v, slot, owners.get(name));
+    if (served) set(v, "servedRps", Math.round((served.get(name) ?? 0) * 10) / 10);
   });
   prune(st.nodes, s.nodeOrder.length, (k) => k in s.nodes);
 
   let pods = 0;
   for (const name in s.pods) {
-    syncPod(s.pods[name]!, upsert(st.pods, name, () => new PodView()), slow);
+    syncPod(s.pods[name]!, upsert(st.pods, name, () => new PodView()));
     pods++;
   }
   prune(st.pods, pods, (k) => k in s.pods);
@@ -190,18 +201,19 @@ export function syncState(s: ClusterState, st: ClassState, owners: Map<string, S
     set(st, "availability", Math.round(availability(requests, errors) * 10000) / 10000);
     set(st, "errorBudget", Math.round(errorBudgetRemaining(requests, errors) * 1000) / 1000);
   }
-  syncEvents(s, st);
+  syncEvents(s, st, opts);
   if (changes > 0 || (opts.clock ?? true)) set(st, "clusterMs", s.timeMs);
   return changes;
 }
 
 /** The feed: the last events by id; a repeated event updates its count in place. */
-function syncEvents(s: ClusterState, st: ClassState): void {
+function syncEvents(s: ClusterState, st: ClassState, opts: SyncOptions): void {
   const tail = s.events.slice(-EVENTS_TAIL);
   const keep = new Set(tail.map((e) => String(e.id)));
   prune(st.events, -1, (k) => keep.has(k));
   for (const e of tail) {
-    const v = upsert(st.events, String(e.id), () => new EventView());
+    const v = upsert(st.events, String(e.id), () => new EventView(), opts.created);
+    const before = changes;
     set(v, "id", e.id);
     set(v, "type", e.type);
     set(v, "reason", e.reason);
@@ -210,5 +222,6 @@ function syncEvents(s: ClusterState, st: ClassState): void {
     set(v, "message", e.message);
     set(v, "count", e.count);
     set(v, "atMs", e.lastMs);
+    if (changes > before && e.node) opts.nodeEvent?.(v);
   }
 }

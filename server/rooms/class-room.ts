@@ -13,7 +13,8 @@ import { StateView } from "@colyseus/schema";
 import { advance, applyCommand, createCluster, type ClusterState, type Command, type CommandResult } from "../../shared/sim/index.ts";
 import {
   ACTION_PHASES, CloseCodes, MAX_KUBECTL_OUTPUT, MESSAGE_ROLES, messageSizeLimit, clientMessageSchemas, isClientMessageType, joinOptionsSchema, parseClientMessage,
-  type ClientMessage, type ClientMessageType, type ErrorMessage, type HistoryMessage, type KubectlReply, type Phase, type ResultMessage, type Role, type WelcomeMessage,
+  type ClientMessage, type ClientMessageType, type ErrorMessage, type HistoryMessage, type KubectlReply, type NodeEventsMessage, type Phase, type ResultMessage, type Role,
+  type WelcomeMessage, type YouMessage,
 } from "../../shared/protocol/messages.ts";
 import { points } from "../../shared/game/score.ts";
 import { ClassRecorder, type PredictionResult, type RecorderSource, type RoomData, type RosterEntry } from "../store/index.ts";
@@ -25,10 +26,12 @@ import {
 } from "../../shared/lessons/index.ts";
 import { cleanNickname, generateNickname, nodeNameFor, uniqueNickname } from "../nicknames.ts";
 import { TokenBucket } from "../rate-limit.ts";
-import { syncState, type StudentLink } from "../sync.ts";
-import { ClassState, StudentView, TeacherPanel } from "./schema.ts";
+import { servedByNode, syncState, type StudentLink } from "../sync.ts";
+import { ClassState, StudentView, TeacherPanel, type EventView, type NodeView } from "./schema.ts";
+import { rankStudents, type Place } from "../../shared/game/leaderboard.ts";
 import { randomToken, safeEqual, sha256 } from "../secrets.ts";
 import type { ServerContext } from "../context.ts";
+import type { EventSnapshot } from "../../shared/protocol/snapshot.ts";
 
 export interface ClassRoomOptions {
   code: string;
@@ -64,6 +67,11 @@ interface Student {
   readyMs: number;
   served: number;
   correctPredictions: number;
+  /** The last `you` message sent (as JSON), and whether the next sync resends everything personal. */
+  lastYou: string;
+  resend: boolean;
+  /** Events about this student's node waiting for the next sync to send. */
+  pendingEvents: Map<number, EventView>;
 }
 
 /** Room data the store keeps beside the simulation (RoomData.extra), to carry on after a restart. */
@@ -92,6 +100,8 @@ const FLOOD_STRIKES = 40;
 const SLOW_SYNC_MS = 1000;
 /** The clock alone (a quiet class) is published this often; clients tick their countdowns between. */
 const CLOCK_SYNC_MS = 500;
+/** Events about a student's node sent again after a hello or a reconnection. */
+const RESEND_EVENTS = 20;
 /** A failing store (full disk) is logged at most this often per class, with a count. */
 const STORE_ERROR_LOG_MS = 30_000;
 
@@ -140,6 +150,14 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   /** Cluster ms at which each answer was last given, by "stepId\nstudentId" (for the report). */
   private answeredAt = new Map<string, number>();
   private storeErrors = { count: 0, loggedAt: 0 };
+  /**
+   * The views of the teacher and the projectors: they hold every student, node and event, so they
+   * see the fields that change all the time (points, load) and the whole event feed. Students have
+   * no view: they share one encode of each patch, and get their own figures as messages.
+   */
+  private projectorViews = new Set<StateView>();
+  /** Student id by node name, for events about a node. */
+  private byNode = new Map<string, string>();
   /** onCreate completed (a failed one is disposed too, and must neither count nor end anything). */
   private created = false;
   private get ctx(): ServerContext {
@@ -238,7 +256,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
         id: e.id, name: e.name, nodeName: e.nodeName, rejoinToken: null, rejoinTokenHash: e.rejoinTokenHash, deviceIdHash: e.deviceIdHash,
         device: "unknown device", sessionId: null, connected: false, leaving: e.status !== "active", kickedUntil: e.kickedUntil, joinedAt: e.joinedAt,
         // Prediction points live in the lesson state, restored above.
-        readyMs: e.readyMs, served: e.served, correctPredictions: 0,
+        readyMs: e.readyMs, served: e.served, correctPredictions: 0, lastYou: "", resend: true, pendingEvents: new Map(),
       };
       this.students.set(st.id, st);
       this.byTokenHash.set(st.rejoinTokenHash, st.id);
@@ -459,17 +477,14 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   override onJoin(client: Client, rawOptions: unknown, auth: AuthResult): void {
     const o = joinOptionsSchema.safeParse(rawOptions ?? {});
     const options = o.success ? o.data : {};
-    // Only the teacher needs a view (for the teacher-only fields); a view per student would cost
-    // every student its own encode of every patch.
-    if (auth.role === "teacher") client.view = new StateView();
+    // A view per student would cost every student its own encode of every patch.
+    if (auth.role !== "student") this.attachProjector(client, auth.role);
     this.countPatchBytes(client);
     const meta = { role: auth.role, bucket: this.newBucket() } as { role: Role; studentId?: string; bucket: TokenBucket };
     this.bySession.set(client.sessionId, meta);
     this.emptySince = null;
     this.dirty = true;
     if (auth.role === "teacher") {
-      client.view!.add(this.state.teacher!);
-      this.state.students.forEach((sv) => client.view!.add(sv));
       this.log.info({ role: "teacher" }, "teacher joined");
       return;
     }
@@ -509,6 +524,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     const st: Student = {
       id, name, nodeName, rejoinToken, rejoinTokenHash: sha256(rejoinToken), deviceIdHash: deviceId ? sha256(deviceId) : null, device,
       sessionId: client.sessionId, connected: true, leaving: false, kickedUntil: null, joinedAt: Date.now(), readyMs: 0, served: 0, correctPredictions: 0,
+      lastYou: "", resend: true, pendingEvents: new Map(),
     };
     this.students.set(id, st);
     this.byTokenHash.set(st.rejoinTokenHash, id);
@@ -519,10 +535,25 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     view.connected = true;
     view.device = st.device;
     this.state.students.set(id, view);
-    for (const c of this.clients) if (this.bySession.get(c.sessionId)?.role === "teacher") c.view?.add(view);
+    this.share(view);
     this.run({ type: "addNode", name: nodeName });
     this.growShopWithClass();
     return st;
+  }
+
+  /** A teacher or projector: a view that holds everything there is, and every new thing as it comes. */
+  private attachProjector(client: Client, role: Role): void {
+    const view = new StateView();
+    client.view = view;
+    this.projectorViews.add(view);
+    if (role === "teacher") view.add(this.state.teacher!);
+    this.state.students.forEach((v) => view.add(v));
+    this.state.nodes.forEach((v) => view.add(v));
+    this.state.events.forEach((v) => view.add(v));
+  }
+
+  private share(v: StudentView | NodeView | EventView): void {
+    for (const view of this.projectorViews) view.add(v);
   }
 
   /**
@@ -587,6 +618,8 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     const st = meta?.studentId ? this.students.get(meta.studentId) : undefined;
     if (!st) return;
     st.connected = true;
+    // Messages sent while the connection was down are lost: the next sync sends everything again.
+    st.resend = true;
     if (this.sim.nodes[st.nodeName]) this.run({ type: "heartbeat", node: st.nodeName, connected: true });
     this.ctx.metrics.students.inc();
     this.dirty = true;
@@ -595,6 +628,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   override onLeave(client: Client, code?: number): void {
     const meta = this.bySession.get(client.sessionId);
     this.bySession.delete(client.sessionId);
+    if (client.view) this.projectorViews.delete(client.view);
     const st = meta?.studentId ? this.students.get(meta.studentId) : undefined;
     if (!st || st.sessionId !== client.sessionId) return;
     st.sessionId = null;
@@ -641,7 +675,17 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     }
     const parsed = parseClientMessage(type, payload);
     if (!parsed.ok) return this.refuse(client, type, "invalid", parsed.reason);
-    if (type === "hello") return this.welcome(client, this.identity(meta));
+    if (type === "hello") {
+      this.welcome(client, this.identity(meta));
+      // After the welcome: the SDK drops messages nobody listens to yet, and the page listens
+      // before it says hello. The next sync sends the student's figures and node events.
+      const st = meta.studentId ? this.students.get(meta.studentId) : undefined;
+      if (st) {
+        st.resend = true;
+        this.dirty = true;
+      }
+      return;
+    }
     if (type === "getHistory") {
       client.send("history", this.history());
       return;
@@ -706,6 +750,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
         const o = msg as ClientMessage<"setOptions">;
         if (o.advanced !== undefined) this.state.advanced = o.advanced;
         if (o.leaderboardNames !== undefined) this.state.leaderboardNames = o.leaderboardNames;
+        this.lastSlowSync = 0; // the leaderboard shows or hides the names in the next patch
         return { ok: true, message: "options saved" };
       }
       case "nodeAction":
@@ -879,16 +924,12 @@ export class ClassRoom extends Room<{ state: ClassState }> {
 
   /** Points: time the student's node was ready and requests its pods answered. */
   private tally(dtMs: number): void {
-    const servedByNode = new Map<string, number>();
-    for (const name in this.sim.pods) {
-      const p = this.sim.pods[name]!;
-      if (p.nodeName && p.servedLastSecond > 0) servedByNode.set(p.nodeName, (servedByNode.get(p.nodeName) ?? 0) + p.servedLastSecond);
-    }
+    const served = servedByNode(this.sim);
     for (const st of this.students.values()) {
       const node = this.sim.nodes[st.nodeName];
       if (!node) continue;
       if (node.ready === "True") st.readyMs += dtMs;
-      st.served += ((servedByNode.get(st.nodeName) ?? 0) * dtMs) / 1000;
+      st.served += ((served.get(st.nodeName) ?? 0) * dtMs) / 1000;
     }
   }
 
@@ -929,21 +970,82 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     const slow = now - this.lastSlowSync >= SLOW_SYNC_MS;
     if (slow) this.lastSlowSync = now;
     const owners = new Map<string, StudentLink>();
+    this.byNode.clear();
     for (const st of this.students.values()) {
       owners.set(st.nodeName, { id: st.id, name: st.name });
+      this.byNode.set(st.nodeName, st.id);
       const v = this.state.students.get(st.id);
-      if (!v) continue;
-      if (v.connected !== st.connected) v.connected = st.connected;
-      if (!slow) continue;
-      const p = points(st) + (this.lesson ? studentLessonPoints(this.lesson, st.id) : 0);
-      if (v.points !== p) v.points = p;
+      if (v && v.connected !== st.connected) v.connected = st.connected;
     }
     const clock = now - this.lastClockSync >= CLOCK_SYNC_MS;
-    const changed = syncState(this.sim, this.state, owners, { since: this.sloBaseline, slow, clock }) + this.syncLesson();
+    const changed = syncState(this.sim, this.state, owners, {
+      since: this.sloBaseline, slow, clock,
+      created: (v) => this.share(v),
+      nodeEvent: (e) => {
+        const st = this.students.get(this.byNode.get(e.node) ?? "");
+        if (st?.connected) st.pendingEvents.set(e.id, e);
+      },
+    }) + this.syncLesson();
     if (clock || changed > 0) {
       this.lastClockSync = now;
       if (this.state.wallMs !== this.wallMs) this.state.wallMs = this.wallMs;
     }
+    this.sendPersonal(slow);
+  }
+
+  /**
+   * Each student's own figures and node events, as messages to that student alone: the state
+   * would send everyone's to everyone. Figures once a second when they change; events as they come.
+   */
+  private sendPersonal(slow: boolean): void {
+    let places: Map<string, Place> | null = null;
+    if (slow) {
+      const ranked = rankStudents(this.rankable(), { names: this.state.leaderboardNames });
+      places = ranked.places;
+      const board = JSON.stringify(ranked.view);
+      if (this.state.leaderboard !== board) this.state.leaderboard = board;
+    }
+    let served: Map<string, number> | null = null;
+    for (const st of this.students.values()) {
+      const client = st.connected && st.sessionId ? this.clients.getById(st.sessionId) : undefined;
+      if (!client) {
+        st.pendingEvents.clear();
+        continue;
+      }
+      if (st.resend) {
+        st.pendingEvents.clear();
+        const events = this.sim.events.filter((e) => e.node === st.nodeName).slice(-RESEND_EVENTS).map(eventSnapshot);
+        client.send("nodeEvents", { replace: true, events } satisfies NodeEventsMessage);
+      } else if (st.pendingEvents.size > 0) {
+        const events = [...st.pendingEvents.values()].map((v) => v.toJSON() as EventSnapshot);
+        st.pendingEvents.clear();
+        client.send("nodeEvents", { replace: false, events } satisfies NodeEventsMessage);
+      }
+      if (!slow && !st.resend) continue;
+      places ??= rankStudents(this.rankable(), { names: false }).places;
+      served ??= servedByNode(this.sim);
+      const place = places.get(st.id);
+      const you: YouMessage = {
+        points: place?.points ?? 0, rank: place?.rank ?? 0, of: place?.of ?? 0,
+        servedRps: Math.round((served.get(st.nodeName) ?? 0) * 10) / 10,
+      };
+      const json = JSON.stringify(you);
+      if (json !== st.lastYou || st.resend) client.send("you", you);
+      st.lastYou = json;
+      st.resend = false;
+    }
+  }
+
+  /** Every student still in the class with points, written to the teacher's and projector's views. */
+  private rankable(): { id: string; name: string; points: number }[] {
+    const out: { id: string; name: string; points: number }[] = [];
+    for (const st of this.students.values()) {
+      const p = points(st) + (this.lesson ? studentLessonPoints(this.lesson, st.id) : 0);
+      const v = this.state.students.get(st.id);
+      if (v && v.points !== p) v.points = p;
+      if (!st.leaving) out.push({ id: st.id, name: st.name, points: p });
+    }
+    return out;
   }
 
   /**
@@ -1044,6 +1146,10 @@ function describeCommand(c: Command, note?: string): string {
   const target = "node" in c && c.node ? ` ${c.node}` : "pod" in c && c.pod ? ` ${c.pod}` : "app" in c && c.app ? ` ${c.app}` : "deployment" in c ? ` ${c.deployment}` : "service" in c ? ` ${c.service}` : "";
   const random = (c.type === "killNode" || c.type === "partitionNode" || c.type === "crashContainer" || c.type === "leakMemory") && !("node" in c && c.node) && !("pod" in c && c.pod);
   return random && note ? `${c.type}: ${note}` : `${c.type}${target}`;
+}
+
+function eventSnapshot(e: ClusterState["events"][number]): EventSnapshot {
+  return { id: e.id, type: e.type, reason: e.reason, object: e.object, node: e.node ?? "", message: e.message, count: e.count, atMs: e.lastMs };
 }
 
 function approxSize(payload: unknown): number {

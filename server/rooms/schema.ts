@@ -45,6 +45,8 @@ export const NodeView = schema({
   bareStatus: t.string(),
   bareReason: t.string(),
   containers: t.map(ComposeContainerView),
+  /** Changes every second on every node: only the teacher's and the projector's views hold it. */
+  servedRps: t.float32().view(),
 }, "NodeView");
 export type NodeView = SchemaType<typeof NodeView>;
 
@@ -65,9 +67,6 @@ export const PodView = schema({
   message: t.string(),
   /** One line on why the scheduler put it there (or could not). */
   why: t.string(),
-  servedRps: t.float32(),
-  cpuMilli: t.uint32(),
-  memoryMiB: t.float32(),
 }, "PodView");
 export type PodView = SchemaType<typeof PodView>;
 
@@ -116,7 +115,8 @@ export const StudentView = schema({
   name: t.string(),
   nodeName: t.string(),
   connected: t.boolean(),
-  points: t.uint32(),
+  /** Changes every second for everyone: the teacher's and projector's views only (students get `you`). */
+  points: t.uint32().view(),
   /** Browser and platform, for the teacher's roster only. */
   device: t.string().view(),
 }, "StudentView");
@@ -151,13 +151,17 @@ export const ClassState = schema({
   leaderboardNames: t.boolean().default(true),
   /** The running lesson as everyone may see it (no answers before the reveal), as JSON; "" without one. */
   lesson: t.string().default(""),
+  leaderboard: t.string().default(""),
   nodes: t.map(NodeView),
   pods: t.map(PodView),
   deployments: t.map(DeploymentView),
   services: t.map(ServiceView),
   students: t.map(StudentView),
-  /** The last events, keyed by their id (a map: updating one event's count moves nothing). */
-  events: t.map(EventView),
+  /**
+   * The last events, keyed by their id (a map: updating one event's count moves nothing). Each
+   * event is added to the teacher's and projector's views; students get their own node's as messages.
+   */
+  events: t.map(EventView).view(),
   teacher: t.ref(TeacherPanel).view(),
 }, "ClassState");
 export type ClassState = SchemaType<typeof ClassState>;

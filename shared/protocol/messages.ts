@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { commandSchema, describeIssues } from "../sim/command-schema.ts";
 import type { HistorySample } from "../sim/types.ts";
+import type { EventSnapshot } from "./snapshot.ts";
 
 export const ROOM_NAME = "classroom";
 
@@ -141,6 +142,28 @@ export interface WelcomeMessage {
   nodeName?: string;
   /** Kept by the browser: joining again with it restores the nickname and points. */
   rejoinToken?: string;
+}
+
+/**
+ * A student's own figures, sent to that student alone (at most once a second, when they change,
+ * and after each hello): the state carries only the top of the leaderboard, not everyone's points.
+ */
+export interface YouMessage {
+  points: number;
+  rank: number;
+  of: number;
+  /** Requests per second the pods on this student's node answered, over the last second. */
+  servedRps: number;
+}
+
+/**
+ * Events about a student's own node, sent to that student alone: new ones and updated counts as
+ * they happen, and the recent ones with `replace: true` after each hello (joining, reconnecting).
+ * The state's event feed is for the teacher and the projector.
+ */
+export interface NodeEventsMessage {
+  replace: boolean;
+  events: EventSnapshot[];
 }
 
 /** Reply to kubectl: what the terminal prints. */

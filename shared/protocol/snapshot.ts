@@ -40,6 +40,11 @@ export interface NodeSnapshot {
   bareStatus: string;
   bareReason: string;
   containers: Record<string, ComposeContainerSnapshot>;
+  /**
+   * Requests per second its pods answered over the last second (refreshed once a second). Teacher
+   * and projector only: a student gets its own node's figure in the `you` message.
+   */
+  servedRps?: number;
 }
 
 export interface PodSnapshot {
@@ -56,9 +61,6 @@ export interface PodSnapshot {
   backoffUntilMs: number;
   message: string;
   why: string;
-  servedRps: number;
-  cpuMilli: number;
-  memoryMiB: number;
 }
 
 export interface DeploymentSnapshot {
@@ -104,7 +106,8 @@ export interface StudentSnapshot {
   name: string;
   nodeName: string;
   connected: boolean;
-  points: number;
+  /** Teacher and projector only: a student gets its own points and place in the `you` message. */
+  points?: number;
   /** Teacher only. */
   device?: string;
 }
@@ -134,11 +137,14 @@ export interface ClassSnapshot {
   leaderboardNames: boolean;
   /** JSON of the lesson's public view (shared/lessons/views.ts PublicLessonView), or "". */
   lesson: string;
+  /** JSON of the top of the leaderboard (shared/game/leaderboard.ts LeaderboardView), refreshed once a second. */
+  leaderboard: string;
   nodes: Record<string, NodeSnapshot>;
   pods: Record<string, PodSnapshot>;
   deployments: Record<string, DeploymentSnapshot>;
   services: Record<string, ServiceSnapshot>;
   students: Record<string, StudentSnapshot>;
+  /** The last events. Teacher and projector only (empty for students, who get their node's in `nodeEvents`). */
   events: Record<string, EventSnapshot>;
   /** Teacher only (empty or absent for others). */
   teacher?: Partial<TeacherPanelSnapshot>;

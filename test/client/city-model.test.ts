@@ -27,7 +27,7 @@ function node(name: string, slot: number, over: Partial<NodeSnapshot> = {}): Nod
 function pod(name: string, nodeName: string, over: Partial<PodSnapshot> = {}): PodSnapshot {
   return {
     name, app: "shop", version: "v1", node: nodeName, status: "Running", ready: true, running: true, terminating: false,
-    restarts: 0, createdAtMs: 0, backoffUntilMs: 0, message: "", why: "", servedRps: 5, cpuMilli: 100, memoryMiB: 80,
+    restarts: 0, createdAtMs: 0, backoffUntilMs: 0, message: "", why: "",
     ...over,
   };
 }
@@ -368,12 +368,17 @@ describe("camera", () => {
 
 describe("traffic", () => {
   it("sends cars where pods serve, red cars towards broken nodes, and queues where load overflows", () => {
-    const nodes = [node("a", 0), node("b", 1, { powered: false }), node("c", 2)];
-    const pods = [pod("p1", "a", { servedRps: 10 }), pod("p2", "b", { servedRps: 0 }), pod("p3", "c", { servedRps: 5 })];
+    const nodes = [node("a", 0, { servedRps: 10 }), node("b", 1, { powered: false, servedRps: 0 }), node("c", 2, { servedRps: 5 })];
+    const pods = [pod("p1", "a"), pod("p2", "b"), pod("p3", "c")];
     const m = new CityModelBuilder().build(cls(nodes, pods, {
       services: { shop: { name: "shop", rps: 40, served: 15, errors: 25, p95Ms: 900, endpoints: 3 } },
     }), { nowMs: 0 });
     expect(m.byName.get("a")!.trafficWeight).toBe(10);
+    // A student's state has no per-node load: cars follow the ready apartments instead.
+    const bare = [node("a", 0), node("c", 2)];
+    const m2 = new CityModelBuilder().build(cls(bare, [pod("p1", "a"), pod("p2", "a"), pod("p3", "c"), pod("p4", "c", { ready: false })]), { nowMs: 0 });
+    expect(m2.byName.get("a")!.trafficWeight).toBe(2);
+    expect(m2.byName.get("c")!.trafficWeight).toBe(1);
     expect(m.byName.get("b")!.errorWeight).toBe(1);
     expect(m.byName.get("a")!.queue).toBeGreaterThan(m.byName.get("c")!.queue);
     expect(m.byName.get("a")!.visuals).toContain("queue");

@@ -7,6 +7,7 @@ import {
   type PublicLesson, type SmallStorage,
 } from "../../client/src/ui/lesson-model.ts";
 import type { PublicPredictionView } from "../../shared/lessons/views.ts";
+import { rankStudents } from "../../shared/game/leaderboard.ts";
 
 const opt = (id: string, en: string, vi = `${en} (vi)`) => ({ id, text: { en, vi } });
 const OPTIONS = [opt("one", "All in one building"), opt("spread", "Spread out"), opt("ask", "It waits")];
@@ -102,9 +103,10 @@ describe("leaderboard", () => {
     { id: "e", name: "Emi", points: 80 },
     { id: "f", name: "Femi", points: 10 },
   ];
+  const published = (names: boolean, size?: number) => JSON.stringify(rankStudents(students, { names, size }).view);
 
   it("most points first; equal points share a rank and are listed by name; top five only", () => {
-    const b = leaderboard(students, { names: true });
+    const b = leaderboard(published(true));
     expect(b.top.map((r) => [r.rank, r.name, r.points])).toEqual([
       [1, "Bảo", 300],
       [2, "Amara", 120],
@@ -116,17 +118,23 @@ describe("leaderboard", () => {
     expect(b.me).toBeNull();
   });
 
-  it("without names, nobody's name is in the rows; the viewer still learns their place", () => {
-    const b = leaderboard(students, { names: false, myId: "f" });
+  it("without names, nobody's name is published; each student learns its own place", () => {
+    const { view, places } = rankStudents(students, { names: false });
+    expect(JSON.stringify(view)).not.toMatch(/Amara|Bảo|Chi|Dũng|Emi|Femi/);
+    expect(places.get("f")).toEqual({ rank: 6, of: 6, points: 10 });
+    expect(places.get("c")).toEqual({ rank: 2, of: 6, points: 120 });
+    const b = leaderboard(JSON.stringify(view), { myId: "f", me: places.get("f") });
     expect(b.top.every((r) => r.name === null)).toBe(true);
     expect(b.me).toEqual({ rank: 6, of: 6, points: 10 });
     expect(en["board.youAre"].replace("{rank}", "6").replace("{n}", "6")).toBe("You are #6 of 6");
   });
 
-  it("marks the viewer's row and handles an empty class", () => {
-    expect(leaderboard(students, { names: true, myId: "c" }).top.find((r) => r.me)?.id).toBe("c");
-    expect(leaderboard([], { names: true })).toEqual({ top: [], me: null, total: 0 });
-    expect(leaderboard(students, { names: true, size: 2 }).top).toHaveLength(2);
+  it("marks the viewer's row and handles an empty class or a missing board", () => {
+    expect(leaderboard(published(true), { myId: "c" }).top.find((r) => r.me)?.id).toBe("c");
+    expect(leaderboard(JSON.stringify(rankStudents([], { names: true }).view))).toEqual({ top: [], me: null, total: 0 });
+    expect(leaderboard("")).toEqual({ top: [], me: null, total: 0 });
+    expect(leaderboard("{not json")).toEqual({ top: [], me: null, total: 0 });
+    expect(leaderboard(published(true, 2)).top).toHaveLength(2);
   });
 });
 

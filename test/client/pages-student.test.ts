@@ -19,11 +19,11 @@ function node(over: Partial<StoryNode> = {}): StoryNode {
 }
 
 function pod(name: string, over: Partial<StoryPod> = {}): StoryPod {
-  return { name, node: "node-amara", status: "Running", ready: true, restarts: 0, backoffUntilMs: 0, message: "", terminating: false, servedRps: 5, ...over };
+  return { name, node: "node-amara", status: "Running", ready: true, restarts: 0, backoffUntilMs: 0, message: "", terminating: false, ...over };
 }
 
 function input(over: Partial<StoryInput> = {}): StoryInput {
-  return { node: node(), pods: [pod("shop-a"), pod("shop-b")], clusterMs: 60_000, compression: 1, mode: "kubernetes", phase: "running", ...over };
+  return { node: node(), pods: [pod("shop-a"), pod("shop-b")], clusterMs: 60_000, compression: 1, mode: "kubernetes", phase: "running", servedRps: 10, ...over };
 }
 
 const texts = (i: StoryInput, t = tr) => nodeStory(i, t).map((l) => l.text);
@@ -35,7 +35,7 @@ describe("nodeStory", () => {
   });
 
   it("uses the singular for one pod", () => {
-    expect(texts(input({ pods: [pod("shop-a", { servedRps: 2.5 })] }))).toEqual(["Your node is Ready: it runs 1 pod and answers 2.5 requests per second."]);
+    expect(texts(input({ pods: [pod("shop-a")], servedRps: 2.5 }))).toEqual(["Your node is Ready: it runs 1 pod and answers 2.5 requests per second."]);
   });
 
   it("a killed node not yet noticed says the control plane waits for the grace period", () => {

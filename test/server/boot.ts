@@ -3,7 +3,7 @@ import { ColyseusTestServer } from "@colyseus/testing";
 import { Client, type Room } from "@colyseus/sdk";
 import { createApp, type App } from "../../server/app.config.ts";
 import { loadConfig } from "../../server/config.ts";
-import type { CreateClassResponse, WelcomeMessage } from "../../shared/protocol/messages.ts";
+import type { CreateClassResponse, WelcomeMessage, YouMessage } from "../../shared/protocol/messages.ts";
 
 export interface Booted {
   app: App;
@@ -50,6 +50,16 @@ export function inbox<T = unknown>(room: Room, type: string): T[] {
   const got: T[] = [];
   room.onMessage(type, (m: T) => got.push(m));
   return got;
+}
+
+/** The latest `you` message a student got (its points and place), kept up to date. */
+export function youOf(room: Room): { current: YouMessage | null; count: number } {
+  const box = { current: null as YouMessage | null, count: 0 };
+  room.onMessage("you", (m: YouMessage) => {
+    box.current = m;
+    box.count++;
+  });
+  return box;
 }
 
 /** The server's welcome (identity, node, rejoin token), asked for once the handler is in place. */

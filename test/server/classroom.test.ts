@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import type { Room } from "@colyseus/sdk";
-import { bootServer, createClass, inbox, sdk, sleep, waitFor, welcomeOf, type Booted } from "./boot.ts";
-import { CloseCodes, type ErrorMessage, type ResultMessage } from "../../shared/protocol/messages.ts";
+import { bootServer, createClass, inbox, sdk, sleep, waitFor, welcomeOf, youOf, type Booted } from "./boot.ts";
+import { CloseCodes, type ErrorMessage, type NodeEventsMessage, type ResultMessage } from "../../shared/protocol/messages.ts";
 import type { ClassRoom } from "../../server/rooms/class-room.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -68,10 +68,15 @@ describe("a class over real WebSockets", () => {
     const cls = await createClass(b, { compression: 60 });
     const teacher = await teacherOf(cls.code, cls.teacherKey);
     const amy = await sdk(b).joinById(cls.code, { name: "Amy" });
+    const you = youOf(amy);
     const welcome = await welcomeOf(amy);
     teacher.send("classControl", { action: "start" });
     const me = () => (amy.state as AnyState).students.get(welcome.studentId);
-    await waitFor(() => me()?.points > 0, 10_000, "points");
+    await waitFor(() => (you.current?.points ?? 0) > 0, 10_000, "points");
+    // Everyone's points are the teacher's to see; a student learns only its own, by message.
+    expect(me().points).toBeUndefined();
+    await waitFor(() => (teacher.state as AnyState).students.get(welcome.studentId)?.points > 0, 5000, "the teacher sees the points");
+    expect(you.current).toMatchObject({ rank: 1, of: 1 });
     amy.reconnection.minUptime = 0;
     const room = serverRoom(cls.code);
     const sim = () => room.inspect().sim;
@@ -84,16 +89,20 @@ describe("a class over real WebSockets", () => {
     await waitFor(() => reconnected, 10_000, "SDK reconnects");
     await waitFor(() => sim().nodes[welcome.nodeName!]!.connected === true, 3000, "node sees the return");
     expect(me().nodeName).toBe(welcome.nodeName);
-    expect(me().points).toBeGreaterThan(0);
+    // The messages lost while the socket was down are sent again after the reconnection.
+    const before = you.count;
+    await waitFor(() => you.count > before, 5000, "figures resent after the reconnection");
+    expect(you.current!.points).toBeGreaterThan(0);
     expect(Object.keys(sim().nodes)).toHaveLength(1);
 
     // Much later, from another tab or after the window: the rejoin token gets the name and points back.
-    const pts = me().points;
+    const pts = you.current!.points;
     await amy.leave();
     const again = await sdk(b).joinById(cls.code, { rejoinToken: welcome.rejoinToken });
+    const you2 = youOf(again);
     const w2 = await welcomeOf(again);
     expect(w2.studentId).toBe(welcome.studentId);
-    await waitFor(() => (again.state as AnyState).students.get(w2.studentId)?.points >= pts, 5000, "points back");
+    await waitFor(() => (you2.current?.points ?? 0) >= pts, 5000, "points back");
     expect((again.state as AnyState).students.get(w2.studentId).name).toBe("Amy");
     await Promise.all([teacher.leave(), again.leave()]);
   });
@@ -190,6 +199,33 @@ describe("a class over real WebSockets", () => {
       expect(JSON.stringify(s.toJSON())).not.toContain(cls.displayKey);
     }
     await Promise.all([teacher.leave(), a.leave(), c.leave()]);
+  });
+
+  it("students get only their own node's events and figures; the teacher and the projector get the whole feed and every node's load", async () => {
+    const cls = await createClass(b, { compression: 60 });
+    const teacher = await teacherOf(cls.code, cls.teacherKey);
+    const display = await sdk(b).joinById(cls.code, { displayKey: cls.displayKey });
+    const a = await sdk(b).joinById(cls.code, { name: "Ana" });
+    const c = await sdk(b).joinById(cls.code, { name: "Cy" });
+    const aEvents = inbox<NodeEventsMessage>(a, "nodeEvents");
+    const cEvents = inbox<NodeEventsMessage>(c, "nodeEvents");
+    const wa = await welcomeOf(a);
+    const wc = await welcomeOf(c);
+    teacher.send("classControl", { action: "start" });
+    a.send("nodeAction", { action: "cordon" });
+    const cordoned = (m: NodeEventsMessage[]) => m.some((x) => x.events.some((e) => e.reason === "NodeNotSchedulable"));
+    await waitFor(() => cordoned(aEvents), 5000, "Ana hears about her cordon");
+    for (const m of aEvents) for (const e of m.events) expect(e.node).toBe(wa.nodeName);
+    for (const m of cEvents) for (const e of m.events) expect(e.node).toBe(wc.nodeName);
+    expect(cordoned(cEvents)).toBe(false);
+    const feed = (r: typeof teacher) => [...((r.state as AnyState).events?.values() ?? [])];
+    await waitFor(() => [teacher, display].every((r) => feed(r).some((e: AnyState) => e.reason === "NodeNotSchedulable")), 5000, "the feed on the projector");
+    for (const r of [a, c]) expect(feed(r)).toHaveLength(0);
+    // Load per node and everyone's points: the projector's and teacher's, not the students'.
+    await waitFor(() => [...(display.state as AnyState).nodes.values()].some((n: AnyState) => n.servedRps > 0), 5000, "load on the projector");
+    for (const n of (a.state as AnyState).nodes.values()) expect(n.servedRps).toBeUndefined();
+    await waitFor(() => JSON.parse((a.state as AnyState).leaderboard || "{}").total === 2, 5000, "leaderboard");
+    await Promise.all([teacher.leave(), display.leave(), a.leave(), c.leave()]);
   });
 
   it("rejects a wrong teacher key, a bad nickname and a locked class with clear messages", async () => {

@@ -823,13 +823,17 @@ export class CityModelBuilder {
     }
     let maxServed = 0;
     for (const b of buildings) {
+      // The teacher's and projector's states carry each node's load; a student's does not, and its
+      // minimap sends cars in proportion to the ready apartments instead.
+      const load = state.nodes.get(b.name)?.servedRps;
       let served = 0;
       let broken = 0;
       for (const p of podsByNode.get(b.name) ?? []) {
         if (p.terminating) continue;
-        served += p.servedRps;
+        if (load === undefined && p.ready) served++;
         if (p.ready && (b.state === "down" || b.state === "partitioned" || b.state === "offline")) broken++;
       }
+      if (load !== undefined) served = load;
       b.trafficWeight = served;
       b.errorWeight = broken;
       maxServed = Math.max(maxServed, served);

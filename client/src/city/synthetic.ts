@@ -36,7 +36,7 @@ function node(i: number): NodeSnapshot {
 function pod(name: string, app: string, version: string, nodeName: string, createdAtMs: number): PodSnapshot {
   return {
     name, app, version, node: nodeName, status: "Running", ready: true, running: true, terminating: false, restarts: 0,
-    createdAtMs, backoffUntilMs: 0, message: "", why: "", servedRps: 4, cpuMilli: 120, memoryMiB: 90,
+    createdAtMs, backoffUntilMs: 0, message: "", why: "",
   };
 }
 
@@ -277,10 +277,13 @@ export class SyntheticCity {
       rps += svc.rps;
       errors += svc.errors;
     });
+    const load = new Map<string, number>();
     s.pods.forEach((p) => {
       const a = perApp.get(p.app);
-      p.servedRps = p.ready && a && a.ready > 0 ? total / APPS.length / a.ready : 0;
+      const rps = p.ready && a && a.ready > 0 ? total / APPS.length / a.ready : 0;
+      load.set(p.node, (load.get(p.node) ?? 0) + rps);
     });
+    s.nodes.forEach((n) => (n.servedRps = load.get(n.name) ?? 0));
     s.requests += rps;
     s.errors += errors;
     s.availability = s.requests > 0 ? (s.requests - s.errors) / s.requests : 1;

@@ -3,8 +3,9 @@
  * the state the server sends and send intents, each answered by a `result` or an `error`.
  */
 import { Client, type Room } from "@colyseus/sdk";
-import type { ClientMessageType, ErrorMessage, KubectlReply, ResultMessage, WelcomeMessage } from "../../../shared/protocol/messages.ts";
+import type { ClientMessageType, ErrorMessage, KubectlReply, NodeEventsMessage, ResultMessage, WelcomeMessage, YouMessage } from "../../../shared/protocol/messages.ts";
 import { CloseCodes } from "../../../shared/protocol/messages.ts";
+import { PersonalFeed } from "./personal.ts";
 
 export type { Room };
 
@@ -37,6 +38,8 @@ export function forgetRejoinToken(code: string): void {
 export interface Connection {
   room: Room;
   welcome: WelcomeMessage;
+  /** A student's own points, place and node events (empty for the teacher and the projector). */
+  mine: PersonalFeed;
   /** Send an intent; resolves with the server's result (ok or a reason), or rejects with an error message. */
   request(type: ClientMessageType, payload?: Record<string, unknown>): Promise<ResultMessage>;
   /** One kubectl line (stdin: the YAML of `apply -f -`); resolves with what the terminal prints. */
@@ -70,6 +73,10 @@ async function open(room: Room): Promise<Connection> {
   });
   room.onMessage("notice", () => undefined);
   room.onMessage("history", () => undefined);
+  // Registered before the hello: the server sends these right after its answer.
+  const mine = new PersonalFeed();
+  room.onMessage("you", (m: YouMessage) => mine.setYou(m));
+  room.onMessage("nodeEvents", (m: NodeEventsMessage) => mine.addEvents(m));
   const welcome = await new Promise<WelcomeMessage>((resolve) => {
     room.onMessage("welcome", resolve);
     room.send("hello", {});
@@ -77,6 +84,7 @@ async function open(room: Room): Promise<Connection> {
   return {
     room,
     welcome,
+    mine,
     request(type, payload = {}) {
       const id = `r${nextId++}`;
       return new Promise<ResultMessage>((resolve, reject) => {

@@ -82,8 +82,8 @@ export function displayLesson(el: DisplayLessonElements, tr: Translate, lang: La
       return;
     }
     boardAt = now;
-    el.board.hidden = s.students.size === 0;
-    const board = leaderboard(s.students.values(), { names: s.leaderboardNames });
+    const board = leaderboard(s.leaderboard);
+    el.board.hidden = board.total === 0;
     replace(el.boardBody, JSON.stringify([s.leaderboardNames, board]), () => leaderboardBody(board, { names: s.leaderboardNames, rowsWithoutNames: true, tr }));
   }
 

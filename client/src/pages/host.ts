@@ -491,7 +491,7 @@ function mountHost(conn: Connection): { destroy(): void } {
   }
 
   function renderRoster(s: LiveClassState, lang: string): void {
-    const students = [...s.students.values()].sort((a, b) => b.points - a.points || a.name.localeCompare(b.name));
+    const students = [...s.students.values()].sort((a, b) => (b.points ?? 0) - (a.points ?? 0) || a.name.localeCompare(b.name));
     const online = students.filter((x) => x.connected).length;
     replace(rosterHeading, `${lang}|${students.length}|${online}`, () => [t("host.rosterHeading", { n: students.length, online })]);
     const key = JSON.stringify([lang, students.map((x) => [x.id, x.name, x.nodeName, x.connected, x.points, x.device])]);
@@ -503,7 +503,7 @@ function mountHost(conn: Connection): { destroy(): void } {
               "li",
               { class: `student-row ${x.connected ? "online" : "offline"}`, "data-student": x.id, "data-node": x.nodeName },
               h("span", { class: "student-name" }, icon("user"), h("strong", {}, bdi(x.name))),
-              h("span", { class: "student-points" }, icon("star"), t("host.points", { n: x.points })),
+              h("span", { class: "student-points" }, icon("star"), t("host.points", { n: x.points ?? 0 })),
               h(
                 "span",
                 { class: "student-meta" },

@@ -243,7 +243,8 @@ export function mountStudentLesson(conn: Connection, me: { id: string; node: str
   }
 
   function renderBoard(s: LiveClassState): void {
-    const board = leaderboard(s.students.values(), { names: s.leaderboardNames, myId: me.id });
+    const you = conn.mine.you;
+    const board = leaderboard(s.leaderboard, { myId: me.id, me: you && you.of > 0 ? { rank: you.rank, of: you.of, points: you.points } : null });
     const key = JSON.stringify([language(), s.leaderboardNames, board]);
     replace(boardBody, key, () => leaderboardBody(board, { names: s.leaderboardNames }));
   }

@@ -225,8 +225,9 @@ export function mountStudent(root: HTMLElement, conn: Connection, opts: { onGone
 
   const seen = new Map<number, number>();
   let primed = false;
-  function renderEvents(s: LiveClassState): void {
-    const mine = sortEvents([...s.events.values()].filter((e) => e.node === myNode));
+  function renderEvents(): void {
+    // The server sends a student only its own node's events (the state's feed is the projector's).
+    const mine = sortEvents(conn.mine.events.values());
     const fresh: string[] = [];
     for (const e of [...mine].reverse()) {
       if (primed && seen.get(e.id) !== e.count) fresh.push(eventInWords(e, t));
@@ -281,8 +282,9 @@ export function mountStudent(root: HTMLElement, conn: Connection, opts: { onGone
     const list = [...s.pods.values()].filter((p) => p.node === myNode);
     const containers = node ? [...node.containers.values()] : [];
     const student = s.students.get(myId);
-    pointsValue.textContent = String(student?.points ?? 0);
-    document.title = `${student?.points ?? 0} · ${t("app.title")}`;
+    const myPoints = conn.mine.you?.points ?? 0;
+    pointsValue.textContent = String(myPoints);
+    document.title = `${myPoints} · ${t("app.title")}`;
 
     const c = nodeChip(node);
     replace(chip, `${language()}|${c.key}`, () => [h("span", { class: `chip-inner tone-${c.tone}` }, toneIcon(c.tone), t(c.key))]);
@@ -291,18 +293,30 @@ export function mountStudent(root: HTMLElement, conn: Connection, opts: { onGone
       t("student.youAre"), " ", bdi(student?.name ?? ""), " · ",
       t("student.clusterTime", { time: clock(s.clusterMs), k: Math.round(s.compression) }),
     ]);
-    const lines = nodeStory({ node, pods: list, containers, clusterMs: s.clusterMs, compression: s.compression, mode: s.mode, phase: s.phase }, t);
+    const lines = nodeStory({ node, pods: list, containers, clusterMs: s.clusterMs, compression: s.compression, mode: s.mode, phase: s.phase, servedRps: conn.mine.you?.servedRps }, t);
     replace(story, JSON.stringify(lines), () => lines.map((l) => h("li", { class: `story-line tone-${l.tone}` }, toneIcon(l.tone), h("span", {}, l.text))));
 
     renderActions(node, containers, s.mode);
     renderPods(list, s.mode);
-    renderEvents(s);
+    renderEvents();
     feelHit(node, list, containers);
     lesson.render(s);
     for (const city of cities) city.update(s);
   }
 
   const stop = onStatePatch(room, render);
+  // Points and node events come as messages of their own: draw them on the next frame too.
+  let mineQueued = false;
+  const offMine = conn.mine.onChange(() => {
+    if (mineQueued) return;
+    mineQueued = true;
+    const run = () => {
+      mineQueued = false;
+      render();
+    };
+    if (document.hidden) setTimeout(run, 200);
+    else requestAnimationFrame(run);
+  });
   render();
 
   return {
@@ -310,6 +324,7 @@ export function mountStudent(root: HTMLElement, conn: Connection, opts: { onGone
       destroyed = true;
       session.leaving();
       stop();
+      offMine();
       offLang();
       miniObserver.disconnect();
       clearTimeout(miniTimer);

@@ -8,6 +8,7 @@ import type { MessageKey } from "../i18n/en.ts";
 import type { ImageLayersView, PublicLessonView, PublicPredictionView, TeacherLessonView } from "../../../shared/lessons/views.ts";
 import type { PredictionResults, Waiting } from "../../../shared/lessons/runner.ts";
 import type { Text } from "../../../shared/lessons/schema.ts";
+import { parseLeaderboard, type Place } from "../../../shared/game/leaderboard.ts";
 
 export type Lang = "en" | "vi";
 
@@ -175,12 +176,6 @@ export function outcomeOf(p: Pick<PublicPredictionView, "status" | "correct" | "
 
 // ---- leaderboard ----------------------------------------------------------------------------------
 
-export interface BoardStudent {
-  id: string;
-  name: string;
-  points: number;
-}
-
 export interface BoardRow {
   id: string;
   rank: number;
@@ -198,22 +193,16 @@ export interface Board {
 }
 
 /**
- * Most points first; equal points share a rank ("1, 2, 2, 4"), listed by name. Without names, the
- * rows keep their ranks and points and only the viewer's own row is marked.
+ * The board a screen shows: the server's ranking (state.leaderboard, names already left out when
+ * the teacher hides them) with the viewer's own row marked, and the viewer's place from its `you`
+ * message.
  */
-export function leaderboard(students: Iterable<BoardStudent>, opts: { names: boolean; myId?: string | null; size?: number }): Board {
-  const list = [...students].sort((a, b) => b.points - a.points || (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1));
-  const rows: BoardRow[] = [];
-  let rank = 0;
-  list.forEach((s, i) => {
-    if (i === 0 || s.points !== list[i - 1]!.points) rank = i + 1;
-    rows.push({ id: s.id, rank, name: opts.names ? s.name : null, points: s.points, me: !!opts.myId && s.id === opts.myId });
-  });
-  const mine = rows.find((r) => r.me);
+export function leaderboard(json: string | undefined, opts: { myId?: string | null; me?: Place | null } = {}): Board {
+  const view = parseLeaderboard(json);
   return {
-    top: rows.slice(0, opts.size ?? 5),
-    me: mine ? { rank: mine.rank, of: rows.length, points: mine.points } : null,
-    total: rows.length,
+    top: view.top.map((r) => ({ ...r, me: !!opts.myId && r.id === opts.myId })),
+    me: opts.me ?? null,
+    total: view.total,
   };
 }
 

@@ -8,7 +8,6 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { Client } from "@colyseus/sdk";
@@ -256,7 +255,8 @@ let port: number;
 const upgrades: string[] = [];
 beforeAll(async () => {
   port = await freePort();
-  const env = { ...podEnv("127.0.0.1"), PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "silent", STORE_PATH: ":memory:", PUBLIC_ADDRESS: `127.0.0.1:${port}/pod/127.0.0.1` };
+  const env: Record<string, string> = { ...podEnv("127.0.0.1"), PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "silent", STORE_PATH: ":memory:", PUBLIC_ADDRESS: `127.0.0.1:${port}/pod/127.0.0.1` };
+  // One process, no Redis: the address alone decides where the client connects.
   delete env.REDIS_URL;
   app = createApp(serverConfig(env), { gracefullyShutdown: false });
   await app.server.listen(port, "127.0.0.1");

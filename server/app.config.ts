@@ -24,6 +24,7 @@ import type { ServerContext } from "./context.ts";
 import { lessonSummary, loadLessons } from "./lessons.ts";
 import { createClassStore, type ClassMeta, type ClassStore } from "./store/index.ts";
 import { finishClass, loadReport, toCSV, toJSON, toMarkdownPostmortem } from "./reports/index.ts";
+import { scaleOptions } from "./scale.ts";
 
 /**
  * A class's full state (sent to every late joiner) outgrows the schema encoder's 16 KB default at
@@ -131,6 +132,8 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
     greet: false,
     logger,
     gracefullyShutdown: opts.gracefullyShutdown ?? true,
+    // Redis presence and driver, and this process's public address, when REDIS_URL is set.
+    ...scaleOptions(config),
     rooms: { [ROOM_NAME]: defineRoom(ClassRoom) },
     express: (app) => {
       if (config.TRUST_PROXY) app.set("trust proxy", true);

@@ -15,13 +15,17 @@ import { loadConfig, type Config } from "../../server/config.ts";
 import {
   all, dockerignore, healthcheckCommand, last, parseCopy, parseDockerfile, parseEnv, probedPaths, runCommands, type Stage,
 } from "./dockerfile.ts";
-import { containerPorts, dependsOn, durationMs, serviceEnv, serviceEnvNames, serviceMounts, type ComposeFile } from "./compose.ts";
+import { containerPorts, dependsOn, durationMs, publishedPort, serviceEnv, serviceEnvNames, serviceMounts, type ComposeFile, type ComposeService } from "./compose.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const read = (rel: string) => readFileSync(path.join(ROOT, rel), "utf8");
 
-const compose = parse(read("docker-compose.yml")) as ComposeFile;
-const game = compose.services.game!;
+// merge: the file shares the game's settings between its processes with YAML merge keys (<<), which
+// docker compose honours and the yaml package applies only when asked.
+const compose = parse(read("docker-compose.yml"), { merge: true }) as ComposeFile;
+/** The game processes: the services built from this repository. */
+const games = Object.entries(compose.services).filter(([, s]) => s.build !== undefined) as [string, ComposeService][];
+const game = games[0]![1];
 const gameBuild = typeof game.build === "string" ? { context: game.build } : (game.build ?? {});
 const context = path.resolve(ROOT, gameBuild.context ?? ".");
 const dockerfilePath = path.join(context, gameBuild.dockerfile ?? "Dockerfile");
@@ -228,68 +232,107 @@ describe("Dockerfile", () => {
 });
 
 describe("docker-compose.yml", () => {
-  it("builds the game from a context that holds its Dockerfile", () => {
+  it("builds every game process from one context that holds its Dockerfile, into one image", () => {
     expect(existsSync(dockerfilePath)).toBe(true);
+    for (const [, g] of games) expect(g.build).toEqual(game.build);
+    expect(new Set(games.map(([, g]) => g.image)).size).toBe(1);
   });
 
-  it("sets only variables server/config.ts reads, to values it accepts (with nothing set in the shell)", () => {
-    const names = serviceEnvNames(game);
-    expect(names).toEqual(expect.arrayContaining(["REDIS_URL", "PUBLIC_URL"]));
-    for (const n of names) expect(NOT_SERVER_CONFIG.has(n) || n in loadConfig({ [n]: sampleValue(n) }), `server/config.ts does not read ${n}`).toBe(true);
-    // What the container really gets: the image's ENV, then compose's environment over it.
-    expectServerAccepts({ ...imageEnv(final), ...serviceEnv(game) });
+  it("runs at least two game processes, each with its own published port, PUBLIC_ADDRESS and class store", () => {
+    expect(games.length).toBeGreaterThanOrEqual(2);
+    const configs = games.map(([, g]) => configOf(g));
+    const addresses = configs.map((c) => c.PUBLIC_ADDRESS);
+    expect(new Set(addresses).size, "one PUBLIC_ADDRESS per process").toBe(games.length);
+    const published = games.map(([, g], i) => publishedPort(g, configs[i]!.PORT));
+    expect(new Set(published).size, "one host port per process").toBe(games.length);
+    const sources = games.map(([, g], i) => serviceMounts(g).find((m) => m.target === path.posix.dirname(configs[i]!.STORE_PATH))?.source);
+    expect(new Set(sources).size, "one class store volume per process (SQLite is not shared)").toBe(games.length);
   });
 
-  it("sets PUBLIC_URL, when passed through from the shell, to what the server accepts", () => {
-    expectServerAccepts({ ...imageEnv(final), ...serviceEnv(game, { PUBLIC_URL: "http://192.168.1.20:2567" }) });
+  it("also runs the game with PUBLIC_HOST and PUBLIC_URL passed through from the shell", () => {
+    for (const [, g] of games) {
+      const config = configOf(g, { PUBLIC_URL: "http://192.168.1.20:2567", PUBLIC_HOST: "192.168.1.20" });
+      expect(config.PUBLIC_URL).toBe("http://192.168.1.20:2567");
+      expect(config.PUBLIC_ADDRESS).toMatch(/^192\.168\.1\.20:\d+$/);
+    }
   });
 
-  it("mounts a named volume where the image keeps the class store, so classes outlive the container", () => {
-    const config = loadConfig(Object.fromEntries(Object.entries({ ...imageEnv(final), ...serviceEnv(game) }).filter(([k]) => !NOT_SERVER_CONFIG.has(k))));
-    expect(config.STORE_PATH).not.toBe(":memory:");
-    const mount = serviceMounts(game).find((m) => m.target === path.posix.dirname(config.STORE_PATH));
-    expect(mount, `a volume at ${path.posix.dirname(config.STORE_PATH)}`).toBeDefined();
-    expect(Object.keys(compose.volumes ?? {})).toContain(mount!.source);
+  it("keeps Redis off the host's network: only the game processes reach it", () => {
+    expect(compose.services.redis!.ports ?? []).toEqual([]);
   });
 
-  it("publishes the port the server listens on and the image EXPOSEs", () => {
-    const config = loadConfig(Object.fromEntries(Object.entries({ ...imageEnv(final), ...serviceEnv(game) }).filter(([k]) => !NOT_SERVER_CONFIG.has(k))));
-    expect(containerPorts(game)).toEqual([config.PORT]);
-    expect(exposedPorts()).toEqual([config.PORT]);
-  });
+  describe.each(games)("%s", (_name, g) => {
+    it("sets only variables server/config.ts reads, to values it accepts (with nothing set in the shell)", () => {
+      const names = serviceEnvNames(g);
+      expect(names).toEqual(expect.arrayContaining(["REDIS_URL", "PUBLIC_ADDRESS", "PUBLIC_URL"]));
+      for (const n of names) expect(NOT_SERVER_CONFIG.has(n) || n in loadConfig({ ...SAMPLE_COMPANIONS, [n]: sampleValue(n) }), `server/config.ts does not read ${n}`).toBe(true);
+      // What the container really gets: the image's ENV, then compose's environment over it.
+      expectServerAccepts({ ...imageEnv(final), ...serviceEnv(g) });
+    });
 
-  it("health-checks the game on a route the real server answers", async () => {
-    const probe = composeProbe(game.healthcheck?.test);
-    const text = "exec" in probe ? probe.exec.join(" ") : probe.shell;
-    const paths = probedPaths(text);
-    expect(paths.length).toBeGreaterThan(0);
-    for (const p of paths) expect((await fetch(`http://127.0.0.1:${port}${p}`)).status, p).toBe(200);
-    expect(await runProbe(probe, port)).toBe(0);
-  });
+    it("names in PUBLIC_ADDRESS the host port this process is published on, which is where browsers reach it", () => {
+      const config = configOf(g);
+      const address = /^(.+):(\d+)$/.exec(config.PUBLIC_ADDRESS ?? "");
+      expect(address, `PUBLIC_ADDRESS=${config.PUBLIC_ADDRESS} is host:port`).not.toBeNull();
+      expect(address![1]).toBe("localhost");
+      expect(Number(address![2])).toBe(publishedPort(g, config.PORT));
+    });
 
-  it("starts the game once the Redis that REDIS_URL names answers its health check", () => {
-    expect(dependsOn(game).redis?.condition).toBe("service_healthy");
-    const redis = compose.services.redis!;
-    expect(redis.image).toMatch(/^redis:\d/);
-    expect(composeProbe(redis.healthcheck?.test)).toEqual({ exec: ["redis-cli", "ping"] });
-    const url = new URL(serviceEnv(game).REDIS_URL!);
-    expect(url.hostname).toBe("redis");
-    // 6379 unless the redis command moves it.
-    const cmd = Array.isArray(redis.command) ? redis.command : (redis.command ?? "").split(/\s+/);
-    const i = cmd.indexOf("--port");
-    expect(Number(url.port || 6379)).toBe(i >= 0 ? Number(cmd[i + 1]) : 6379);
-  });
+    it("mounts a named volume where the image keeps the class store, so classes outlive the container", () => {
+      const config = configOf(g);
+      expect(config.STORE_PATH).not.toBe(":memory:");
+      const mount = serviceMounts(g).find((m) => m.target === path.posix.dirname(config.STORE_PATH));
+      expect(mount, `a volume at ${path.posix.dirname(config.STORE_PATH)}`).toBeDefined();
+      expect(Object.keys(compose.volumes ?? {})).toContain(mount!.source);
+    });
 
-  it("restarts unless stopped, and waits longer than the server's own shutdown deadline before SIGKILL", () => {
-    expect(game.restart).toBe("unless-stopped");
-    expect(compose.services.redis!.restart).toBe("unless-stopped");
-    const hardExit = /HARD_EXIT_MS\s*=\s*([\d_]+)/.exec(read("server/main.ts"));
-    expect(hardExit, "server/main.ts declares HARD_EXIT_MS").not.toBeNull();
-    const deadline = Number(hardExit![1]!.replace(/_/g, ""));
-    // Docker's default is 10 s: a tie would SIGKILL the process just as it logs why it is stuck.
-    expect(durationMs(game.stop_grace_period ?? "10s")).toBeGreaterThan(deadline);
+    it("publishes the port the server listens on and the image EXPOSEs", () => {
+      const config = configOf(g);
+      expect(containerPorts(g)).toEqual([config.PORT]);
+      expect(exposedPorts()).toEqual([config.PORT]);
+    });
+
+    it("health-checks the game on a route the real server answers", async () => {
+      const probe = composeProbe(g.healthcheck?.test);
+      const text = "exec" in probe ? probe.exec.join(" ") : probe.shell;
+      const paths = probedPaths(text);
+      expect(paths.length).toBeGreaterThan(0);
+      for (const p of paths) expect((await fetch(`http://127.0.0.1:${port}${p}`)).status, p).toBe(200);
+      expect(await runProbe(probe, port)).toBe(0);
+    });
+
+    it("starts once the Redis that REDIS_URL names answers its health check", () => {
+      expect(dependsOn(g).redis?.condition).toBe("service_healthy");
+      const redis = compose.services.redis!;
+      expect(redis.image).toMatch(/^redis:\d/);
+      expect(composeProbe(redis.healthcheck?.test)).toEqual({ exec: ["redis-cli", "ping"] });
+      const url = new URL(serviceEnv(g).REDIS_URL!);
+      expect(url.hostname).toBe("redis");
+      // 6379 unless the redis command moves it.
+      const cmd = Array.isArray(redis.command) ? redis.command : (redis.command ?? "").split(/\s+/);
+      const i = cmd.indexOf("--port");
+      expect(Number(url.port || 6379)).toBe(i >= 0 ? Number(cmd[i + 1]) : 6379);
+    });
+
+    it("restarts unless stopped, and waits longer than the server's own shutdown deadline before SIGKILL", () => {
+      expect(g.restart).toBe("unless-stopped");
+      expect(compose.services.redis!.restart).toBe("unless-stopped");
+      const hardExit = /HARD_EXIT_MS\s*=\s*([\d_]+)/.exec(read("server/main.ts"));
+      expect(hardExit, "server/main.ts declares HARD_EXIT_MS").not.toBeNull();
+      const deadline = Number(hardExit![1]!.replace(/_/g, ""));
+      // Docker's default is 10 s: a tie would SIGKILL the process just as it logs why it is stuck.
+      expect(durationMs(g.stop_grace_period ?? "10s")).toBeGreaterThan(deadline);
+    });
   });
 });
+
+/** The server's configuration inside a game container: the image's ENV, then compose's environment. */
+function configOf(g: ComposeService, shell: Record<string, string> = {}): Config {
+  return loadConfig(Object.fromEntries(Object.entries({ ...imageEnv(final), ...serviceEnv(g, shell) }).filter(([k]) => !NOT_SERVER_CONFIG.has(k))));
+}
+
+/** Variables some others require (PUBLIC_ADDRESS with REDIS_URL), set when probing one at a time. */
+const SAMPLE_COMPANIONS = { PUBLIC_ADDRESS: "example.test:1" };
 
 /** A value of the right shape for a variable, to learn whether loadConfig keeps it. */
 function sampleValue(name: string): string {
@@ -298,5 +341,7 @@ function sampleValue(name: string): string {
   if (typeof d === "number") return String(d);
   if (typeof d === "boolean") return String(d);
   if (typeof d === "string") return d;
+  if (name === "REDIS_URL") return "redis://example.test:1";
+  if (name === "PUBLIC_ADDRESS") return "example.test:1";
   return "http://example.test:1";
 }

@@ -94,6 +94,20 @@ export function containerPorts(svc: ComposeService): number[] {
   });
 }
 
+/** The host port a container port is published on ("8080:2567", "127.0.0.1:80:2567/tcp", long form), if any. */
+export function publishedPort(svc: ComposeService, target: number): number | undefined {
+  for (const p of svc.ports ?? []) {
+    if (typeof p === "number") continue;
+    if (typeof p === "object") {
+      if (p.target === target && p.published !== undefined) return Number(p.published);
+      continue;
+    }
+    const parts = p.replace(/\/(tcp|udp)$/, "").split(":");
+    if (parts.length >= 2 && Number(parts.at(-1)) === target) return Number(parts.at(-2));
+  }
+  return undefined;
+}
+
 /** Compose durations: "1m30s", "15s", "500ms". */
 export function durationMs(d: string): number {
   const units: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

@@ -53,7 +53,7 @@ describe("projectCluster", () => {
     for (const mode of ["compose", "bare"] as const) {
       const l = new LiveSim(5, mode).nodes(3).must({ type: "expose", service: "shop", baselineRps: 20 });
       if (mode === "bare") l.must({ type: "ship", packaging: "bare", app: "shop", needs: { python: "3.12" } });
-      else l.advance(20_000).must({ type: "composeCrash", node: "node-2", service: "web" });
+      else l.advance(120_000).must({ type: "composeCrash", node: "node-2", service: "web" });
       l.advance(25_000);
       const st = new ClassState();
       syncState(l.sim, st, new Map());

@@ -5,8 +5,9 @@
  *
  * Taken from the command log, not from the events: the log says what was done and when, exactly,
  * while the events are the cluster's consequences, spread over the next minutes. Routine entries
- * (students' devices coming and going, their cordons, the starting deploy) are left out: a bot
- * class cordons every minute, and a scrubber full of those hides the incidents.
+ * are left out: students' devices coming and going, their cordons (a bot class cordons every
+ * minute), the starting deploy, and scaling (the room scales the shop up by itself as students
+ * join); a scrubber full of those hides the incidents.
  */
 import type { ClusterState, Command } from "../sim/index.ts";
 import type { CommandEntry } from "./log.ts";
@@ -24,7 +25,6 @@ export type MarkerKind =
   | "release"
   | "badRelease"
   | "rollback"
-  | "scale"
   | "drain"
   | "podDelete";
 
@@ -94,8 +94,6 @@ export function markerKind(c: Command, prior: Before | null): MarkerKind | null 
       return "release";
     case "rolloutUndo":
       return "rollback";
-    case "scale":
-      return "scale";
     case "drain":
       return "drain";
     case "deletePod":

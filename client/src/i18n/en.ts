@@ -398,8 +398,8 @@ export const en = {
   "replay.noIncidents": "Nothing was broken on purpose in this class.",
   "replay.keys": "Keys: Space play or pause · ← → move {s} s · ↑ ↓ or Page Up/Down previous or next incident · Home or End start or end",
   "replay.now": "At {time}: {nodes}",
-  "replay.allReady": "all {total} buildings ready.",
-  "replay.someDown": "{ready} of {total} buildings ready. Not ready: {list}.",
+  "replay.allReady": "all {total} buildings working.",
+  "replay.someDown": "{ok} of {total} buildings working. In trouble: {list}.",
   "replay.marker": "{kind} {target} at {time}",
   "replay.kind.kill": "Node powered off",
   "replay.kind.partition": "Network cut",
@@ -413,7 +413,6 @@ export const en = {
   "replay.kind.release": "New release",
   "replay.kind.badRelease": "Broken release",
   "replay.kind.rollback": "Rollback",
-  "replay.kind.scale": "Scaled",
   "replay.kind.drain": "Drain",
   "replay.kind.podDelete": "Pod deleted",
 

@@ -396,8 +396,8 @@ export const vi: Record<MessageKey, string> = {
   "replay.noIncidents": "Trong lớp này không có gì bị cố ý làm hỏng.",
   "replay.keys": "Phím: Space phát hoặc dừng · ← → tua {s} giây · ↑ ↓ hoặc Page Up/Down sự cố trước hoặc sau · Home hoặc End về đầu hoặc cuối",
   "replay.now": "Lúc {time}: {nodes}",
-  "replay.allReady": "cả {total} tòa nhà đều sẵn sàng.",
-  "replay.someDown": "{ready} trên {total} tòa nhà sẵn sàng. Chưa sẵn sàng: {list}.",
+  "replay.allReady": "cả {total} tòa nhà đều hoạt động bình thường.",
+  "replay.someDown": "{ok} trên {total} tòa nhà hoạt động bình thường. Gặp sự cố: {list}.",
   "replay.marker": "{kind} {target} lúc {time}",
   "replay.kind.kill": "Tắt nguồn node",
   "replay.kind.partition": "Cắt mạng",
@@ -411,7 +411,6 @@ export const vi: Record<MessageKey, string> = {
   "replay.kind.release": "Phiên bản mới",
   "replay.kind.badRelease": "Phiên bản lỗi",
   "replay.kind.rollback": "Quay lại bản cũ",
-  "replay.kind.scale": "Đổi số bản sao",
   "replay.kind.drain": "Drain",
   "replay.kind.podDelete": "Xóa pod",
 

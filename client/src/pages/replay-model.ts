@@ -82,19 +82,20 @@ export function snapshotAt(player: ReplayPlayer, data: ReplayData, owners: Reado
 
 /**
  * One sentence on the buildings at this moment, for the page's live region and for people who
- * cannot tell the pictures apart: how many are ready, and which are not and why, by student name.
+ * cannot tell the pictures apart: how many work, and which do not and why, by student name. A
+ * node counts as in trouble as soon as the city shows it so (powered off, cut off, NotReady), not
+ * only once Kubernetes marks it NotReady some forty seconds later: the room sees the fire at once.
  */
 export function buildingsSentence(snap: ClassSnapshot, lang: CityLanguage): string {
   // The page catalogs by language, not the page's current one: tests call this in both.
   const t = translator(lang === "vi" ? vi : en);
   const nodes = Object.values(snap.nodes).sort((a, b) => a.slot - b.slot);
-  const down = nodes.filter((n) => n.ready !== "True");
-  if (down.length === 0) return t("replay.allReady", { total: nodes.length });
-  const list = down.map((n) => {
-    const why = !n.powered ? "status.down" : n.partitioned ? "status.partitioned" : !n.connected ? "status.offline" : "status.notready";
-    return `${n.student || n.name} (${cityLabel(lang, why)})`;
+  const trouble = nodes.flatMap((n) => {
+    const why = !n.powered ? "status.down" : n.partitioned ? "status.partitioned" : !n.connected ? "status.offline" : n.ready !== "True" ? "status.notready" : null;
+    return why ? [`${n.student || n.name} (${cityLabel(lang, why)})`] : [];
   });
-  return t("replay.someDown", { ready: nodes.length - down.length, total: nodes.length, list: list.join(", ") });
+  if (trouble.length === 0) return t("replay.allReady", { total: nodes.length });
+  return t("replay.someDown", { ok: nodes.length - trouble.length, total: nodes.length, list: trouble.join(", ") });
 }
 
 /** The marker the replay is at or just past (the incident whose aftermath is on screen), or null. */

@@ -21,7 +21,7 @@ import type { ReplayData } from "../../../shared/protocol/replay.ts";
 import { ReplayPlayer, adjacentMarker, type Marker, type MarkerKind } from "../../../shared/replay/index.ts";
 import { displayHud, setText } from "./display-hud.ts";
 import {
-  DEFAULT_SPEED, SPEEDS, buildingsSentence, currentMarker, ownersOf, snapshotAt, stepMsFor, takeKey,
+  DEFAULT_SPEED, SPEEDS, buildingsSentence, currentMarker, keyStorageName, ownersOf, snapshotAt, stepMsFor, takeKey,
 } from "./replay-model.ts";
 import "../ui/replay.css";
 
@@ -56,7 +56,7 @@ function banner(text: string | null, kind: "warn" | "bad" = "warn"): void {
 /** Glyphs beside each marker's words, so the kinds differ by shape and text as well as colour. */
 const GLYPH: Record<MarkerKind, string> = {
   kill: "✕", partition: "✂", restore: "↺", slow: "◔", pressure: "▲", crash: "✱", leak: "◍", registry: "⊘",
-  spike: "↑", release: "◆", badRelease: "⚠", rollback: "↶", scale: "⇅", drain: "⇥", podDelete: "−",
+  spike: "↑", release: "◆", badRelease: "⚠", rollback: "↶", drain: "⇥", podDelete: "−",
 };
 
 function markerWords(m: Marker): string {
@@ -77,6 +77,8 @@ async function load(code: string): Promise<void> {
   try {
     const res = await fetch(`/api/classes/${encodeURIComponent(code)}/replay.json`, { headers: { [key.header]: key.value }, cache: "no-store" });
     if (res.status === 404) {
+      // A key that opens nothing is forgotten: a reload then asks for the right link.
+      globalThis.sessionStorage?.removeItem(keyStorageName(code));
       banner(t("replay.notFound"), "bad");
       return;
     }
@@ -137,6 +139,7 @@ function start(data: ReplayData, player: ReplayPlayer): void {
   el.back.textContent = `« ${t("replay.back", { s: stepMs / 1000 })}`;
   el.forward.textContent = `${t("replay.forward", { s: stepMs / 1000 })} »`;
   el.keys.textContent = t("replay.keys", { s: stepMs / 1000 });
+  document.body.dataset.stepMs = String(stepMs);
   const verified = data.finalHash === null ? "unverified" : data.finalHash === player.finalHash ? "verified" : "mismatch";
   el.verified.dataset.state = verified;
   el.verified.textContent = `${verified === "verified" ? "✓" : "⚠"} ${t(`replay.${verified}`)}`;

@@ -10,8 +10,9 @@
  * Keyframes: one pass over the whole run at load (the sim plays an hour of a 30-node cluster in
  * well under a second) keeps a copy of the state every `keyframeMs` of cluster time. A seek copies
  * the keyframe at or before the target and plays at most `keyframeMs` from there; moving forward
- * by less than that (playback) just keeps playing the working state. Seeking to t and playing to t
- * give the same state: both are "every command at or before t applied, the clock at t", which is
+ * by less than that (playback) just keeps playing the working state. A class of hundreds of
+ * students has states of megabytes: past a memory budget the keyframes thin out (see
+ * maxKeyframeChars). Seeking to t and playing to t give the same state: both are "every command at or before t applied, the clock at t", which is
  * what applyLog(untilMs = t) means, and what the tests check by hash.
  *
  * The pass also finds the scrubber's markers (it sees each command's effect, so a random kill is
@@ -38,6 +39,12 @@ export interface PlayerOptions {
   maxKeyframes?: number;
   /** Keyframes no closer than this (default 30 s of cluster time): short classes need few. */
   minKeyframeMs?: number;
+  /**
+   * Memory for keyframes, in characters of their JSON (default 48 M, about 100 MB of objects).
+   * A class of 1,000 students has states of megabytes: past the budget, every other keyframe
+   * is dropped and seeks play up to twice as far, instead of the tab running out of memory.
+   */
+  maxKeyframeChars?: number;
 }
 
 interface Keyframe {
@@ -61,7 +68,9 @@ export class ReplayPlayer {
   /** stateHash of the replayed state at endMs. */
   readonly finalHash: string;
   private readonly log: readonly CommandEntry[];
-  private readonly keyframes: Keyframe[] = [];
+  private keyframes: Keyframe[] = [];
+  /** Cluster ms a seek may play from a keyframe: the spacing, doubled each time keyframes were thinned. */
+  private reach: number;
   private work: ClusterState;
   private next = 0;
 
@@ -71,6 +80,11 @@ export class ReplayPlayer {
     // Commands after the end cannot be shown (the stored state does not include them).
     this.log = input.commands.filter((e) => e.atMs <= input.endMs);
     this.keyframeMs = keyframeSpacing(this.endMs, opts);
+    this.reach = this.keyframeMs;
+    const budget = opts.maxKeyframeChars ?? 48_000_000;
+    // The size of a state is measured now and then (stringifying each one would double the pass).
+    let sizeEstimate = 0;
+    let kept = 0;
     const markers: Marker[] = [];
     const s = createCluster({ seed: input.seed, mode: input.mode });
     let i = 0;
@@ -89,7 +103,15 @@ export class ReplayPlayer {
         if (m) markers.push(m);
       }
       if (b > s.timeMs) advance(s, b - s.timeMs);
+      if (this.keyframes.length % 8 === 0) sizeEstimate = JSON.stringify(s).length;
       this.keyframes.push({ atMs: b, next: i, state: structuredClone(s) });
+      kept += sizeEstimate;
+      if (kept > budget && this.keyframes.length > 2) {
+        // Keep the first, every other one, and the newest; seeks may now play twice as far.
+        this.keyframes = this.keyframes.filter((_, k, all) => k % 2 === 0 || k === all.length - 1);
+        this.reach *= 2;
+        kept = this.keyframes.length * sizeEstimate;
+      }
       if (b >= this.endMs) break;
     }
     this.finalHash = stateHash(s);
@@ -115,7 +137,7 @@ export class ReplayPlayer {
   seek(t: number): ClusterState {
     const target = Math.max(0, Math.min(this.endMs, Number.isFinite(t) ? t : 0));
     const ahead = target - this.work.timeMs;
-    if (ahead < 0 || ahead > this.keyframeMs) {
+    if (ahead < 0 || ahead > this.reach) {
       const kf = this.keyframeAt(target);
       this.work = structuredClone(kf.state);
       this.next = kf.next;
@@ -132,10 +154,14 @@ export class ReplayPlayer {
   }
 
   private keyframeAt(t: number): Keyframe {
-    // Keyframes are evenly spaced from 0, except the last one (the end).
-    const k = Math.min(this.keyframes.length - 1, Math.floor(t / this.keyframeMs));
-    let kf = this.keyframes[k]!;
-    if (kf.atMs > t) kf = this.keyframes[Math.max(0, k - 1)]!;
-    return kf;
+    // The last keyframe at or before t (binary search: thinning leaves them unevenly spaced).
+    let lo = 0;
+    let hi = this.keyframes.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.keyframes[mid]!.atMs <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.keyframes[lo]!;
   }
 }

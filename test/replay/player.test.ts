@@ -89,6 +89,15 @@ describe("the replay player", () => {
     expect(p.keyframeCount).toBe(Math.ceil(run.endMs / 10_000) + 1);
   });
 
+  it("thins its keyframes to stay within a memory budget, and still seeks exactly", () => {
+    const full = new ReplayPlayer({ seed: run.seed, mode: run.mode, commands: run.log, endMs: run.endMs }, { minKeyframeMs: 5_000 });
+    const thin = new ReplayPlayer({ seed: run.seed, mode: run.mode, commands: run.log, endMs: run.endMs }, { minKeyframeMs: 5_000, maxKeyframeChars: 400_000 });
+    expect(full.keyframeCount).toBe(Math.ceil(run.endMs / 5_000) + 1);
+    expect(thin.keyframeCount).toBeLessThan(full.keyframeCount / 2);
+    expect(thin.finalHash).toBe(run.hash);
+    for (const t of [run.endMs, 3_000, 200_000, 47_500, 0, 120_001]) expect(stateHash(thin.seek(t)), `at ${t}`).toBe(stateHash(full.seek(t)));
+  });
+
   it("clamps a seek outside the run to its ends", () => {
     const p = new ReplayPlayer({ seed: run.seed, mode: run.mode, commands: run.log, endMs: run.endMs });
     expect(p.seek(-5000).timeMs).toBe(0);

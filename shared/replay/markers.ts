@@ -5,9 +5,10 @@
  *
  * Taken from the command log, not from the events: the log says what was done and when, exactly,
  * while the events are the cluster's consequences, spread over the next minutes. Routine entries
- * are left out: students' devices coming and going, their cordons (a bot class cordons every
- * minute), the starting deploy, and scaling (the room scales the shop up by itself as students
- * join); a scrubber full of those hides the incidents.
+ * are left out: students' devices coming and going, cordons and drains (a bot class cordons every
+ * minute, and the room drains the node of every student who leaves, as they all do at the end),
+ * the starting deploy, and scaling (the room scales the shop up by itself as students join); a
+ * scrubber full of those hides the incidents.
  */
 import type { ClusterState, Command } from "../sim/index.ts";
 import type { CommandEntry } from "./log.ts";
@@ -25,7 +26,6 @@ export type MarkerKind =
   | "release"
   | "badRelease"
   | "rollback"
-  | "drain"
   | "podDelete";
 
 export interface Marker {
@@ -94,8 +94,6 @@ export function markerKind(c: Command, prior: Before | null): MarkerKind | null 
       return "release";
     case "rolloutUndo":
       return "rollback";
-    case "drain":
-      return "drain";
     case "deletePod":
       return "podDelete";
     default:

@@ -26,6 +26,7 @@ function liveClass(seed = 7): Run {
   l.advance(45_000);
   l.must({ type: "killNode" }); // a random pick: the marker must name the node it hit
   l.must({ type: "cordon", node: "node-2" }); // routine: no marker
+  l.must({ type: "drain", node: "node-3" }); // the room drains a leaving student's node: no marker
   l.must({ type: "scale", deployment: "shop", replicas: 12 }); // the room scales as students join: no marker
   mark();
   l.advance(70_000, 1500);

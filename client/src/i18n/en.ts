@@ -413,7 +413,6 @@ export const en = {
   "replay.kind.release": "New release",
   "replay.kind.badRelease": "Broken release",
   "replay.kind.rollback": "Rollback",
-  "replay.kind.drain": "Drain",
   "replay.kind.podDelete": "Pod deleted",
 
   "landing.lesson": "Lesson",

@@ -411,7 +411,6 @@ export const vi: Record<MessageKey, string> = {
   "replay.kind.release": "Phiên bản mới",
   "replay.kind.badRelease": "Phiên bản lỗi",
   "replay.kind.rollback": "Quay lại bản cũ",
-  "replay.kind.drain": "Drain",
   "replay.kind.podDelete": "Xóa pod",
 
   "landing.lesson": "Bài học",

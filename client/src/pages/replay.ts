@@ -56,7 +56,7 @@ function banner(text: string | null, kind: "warn" | "bad" = "warn"): void {
 /** Glyphs beside each marker's words, so the kinds differ by shape and text as well as colour. */
 const GLYPH: Record<MarkerKind, string> = {
   kill: "✕", partition: "✂", restore: "↺", slow: "◔", pressure: "▲", crash: "✱", leak: "◍", registry: "⊘",
-  spike: "↑", release: "◆", badRelease: "⚠", rollback: "↶", drain: "⇥", podDelete: "−",
+  spike: "↑", release: "◆", badRelease: "⚠", rollback: "↶", podDelete: "−",
 };
 
 function markerWords(m: Marker): string {

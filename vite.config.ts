@@ -1,8 +1,9 @@
 import { defineConfig } from "vite";
 import { resolve } from "node:path";
 
-// Four pages, one bundle graph: the landing/student page, the teacher's host page, the projector
-// display, and the debrief. The server serves client/dist; in development Vite proxies to it.
+// Four pages, one bundle graph: the landing/student page, the teacher's host page (with the
+// debrief), the projector display, and the replay of a class on the projector. The server serves client/dist; in
+// development Vite proxies to it.
 export default defineConfig({
   root: "client",
   publicDir: "public",
@@ -15,6 +16,7 @@ export default defineConfig({
         index: resolve(import.meta.dirname, "client/index.html"),
         host: resolve(import.meta.dirname, "client/host.html"),
         display: resolve(import.meta.dirname, "client/display.html"),
+        replay: resolve(import.meta.dirname, "client/replay.html"),
       },
     },
   },

@@ -25,6 +25,7 @@ import { lessonSummary, loadLessons } from "./lessons.ts";
 import { createClassStore, type ClassMeta, type ClassStore } from "./store/index.ts";
 import { finishClass, loadReport, toCSV, toJSON, toMarkdownPostmortem } from "./reports/index.ts";
 import { scaleOptions } from "./scale.ts";
+import { replayRoute } from "./reports/replay-routes.ts";
 
 /**
  * A class's full state (sent to every late joiner) outgrows the schema encoder's 16 KB default at
@@ -254,6 +255,9 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
         const f = REPORT_FORMATS[format as keyof typeof REPORT_FORMATS];
         res.type(f.type).attachment(`container-city-${meta.code}-report.${format}`).send(f.render(report));
       });
+
+      // A class's seed and command log, for the replay page (teacher or display key; see replay-routes.ts).
+      app.get("/api/classes/:code/replay.json", httpLimiter(1, 10), replayRoute(store, logger));
 
       app.get("/api/lessons", (_req, res) => {
         res.json({ lessons: [...ctx.lessons.values()].map(lessonSummary) });

@@ -10,7 +10,7 @@
  */
 import type { MapSchema } from "@colyseus/schema";
 import type { ClusterState, NodeState, PodState } from "../shared/sim/index.ts";
-import { backoffUntil, evictionAt, podStatus, schedulingLine } from "../shared/sim/views.ts";
+import { backoffUntil, evictionAt, podStatus, schedulingLine, servedByNode } from "../shared/sim/views.ts";
 import { pullProgress } from "../shared/sim/images.ts";
 import { availability, errorBudgetRemaining } from "../shared/game/score.ts";
 import {
@@ -41,15 +41,7 @@ function upsert<V>(map: MapSchema<V>, key: string, make: () => V, created?: (v: 
   return v;
 }
 
-/** Requests per second answered by each node's pods over the last second. */
-export function servedByNode(s: ClusterState): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const name in s.pods) {
-    const p = s.pods[name]!;
-    if (p.nodeName && p.servedLastSecond > 0) out.set(p.nodeName, (out.get(p.nodeName) ?? 0) + p.servedLastSecond);
-  }
-  return out;
-}
+
 
 /** Remove the keys the simulation no longer has. `count` is the simulation's size: equal means nothing to remove. */
 function prune<V>(map: MapSchema<V>, count: number, keep: (key: string) => boolean): void {

@@ -26,7 +26,8 @@ import {
 } from "../../shared/lessons/index.ts";
 import { cleanNickname, generateNickname, nodeNameFor, uniqueNickname } from "../nicknames.ts";
 import { TokenBucket } from "../rate-limit.ts";
-import { servedByNode, syncState, type StudentLink } from "../sync.ts";
+import { syncState, type StudentLink } from "../sync.ts";
+import { servedByNode } from "../../shared/sim/views.ts";
 import { ClassState, StudentView, TeacherPanel, type EventView, type NodeView } from "./schema.ts";
 import { rankStudents, type Place } from "../../shared/game/leaderboard.ts";
 import { randomToken, safeEqual, sha256 } from "../secrets.ts";

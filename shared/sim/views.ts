@@ -47,3 +47,13 @@ export function evictionAt(s: ClusterState, node: NodeState): number | null {
 export function backoffUntil(p: PodState): number | null {
   return p.reason === "CrashLoopBackOff" ? p.restartAtMs : null;
 }
+
+/** Requests per second answered by each node's pods over the last second. */
+export function servedByNode(s: ClusterState): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const name in s.pods) {
+    const p = s.pods[name]!;
+    if (p.nodeName && p.servedLastSecond > 0) out.set(p.nodeName, (out.get(p.nodeName) ?? 0) + p.servedLastSecond);
+  }
+  return out;
+}

@@ -157,7 +157,24 @@ function fetchHistory(conn: Connection, timeoutMs = 10_000): Promise<HistoryMess
   });
 }
 
-export function mountDebrief(parent: HTMLElement, conn: Connection): Debrief {
+/**
+ * The link to the replay (replay.html), in a new tab the teacher can put on the projector. The
+ * teacher key travels in the fragment, which no server or log ever receives; the replay page moves
+ * it into that tab's sessionStorage and clears it from the address bar at once (replay-model.ts
+ * takeKey says why not sessionStorage from here: a noopener tab does not inherit it).
+ */
+export function replayLink(keys: { code: string; teacherKey: string }): HTMLAnchorElement {
+  return ht("a", "debrief.replay", {
+    class: "big-button",
+    href: `/replay.html?code=${encodeURIComponent(keys.code)}#key=${encodeURIComponent(keys.teacherKey)}`,
+    target: "_blank",
+    rel: "noopener noreferrer",
+    "data-testid": "debrief-replay",
+  });
+}
+
+export function mountDebrief(parent: HTMLElement, conn: Connection, keys?: { code: string; teacherKey: string }): Debrief {
+  const replay = keys ? replayLink(keys) : null;
   const refreshButton = ht("button", "debrief.refresh", { type: "button", class: "big-button", "data-testid": "debrief-refresh" });
   const status = h("p", { class: "hint", role: "status" });
   const summary = h("dl", { class: "stats summary" });
@@ -180,8 +197,9 @@ export function mountDebrief(parent: HTMLElement, conn: Connection): Debrief {
     h(
       "section",
       { class: "debrief", "aria-labelledby": "debrief-h" },
-      h("div", { class: "debrief-head" }, ht("h2", "debrief.heading", { id: "debrief-h" }), refreshButton),
+      h("div", { class: "debrief-head" }, ht("h2", "debrief.heading", { id: "debrief-h" }), replay, refreshButton),
       ht("p", "debrief.intro", { class: "lead" }),
+      replay ? ht("p", "debrief.replayHint", { class: "hint" }) : null,
       status,
       h("section", { class: "card", "aria-labelledby": "summary-h" }, ht("h3", "debrief.summaryHeading", { id: "summary-h" }), summary),
       h("div", { class: "charts" }, figures.map((f) => f.fig)),

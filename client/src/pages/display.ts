@@ -8,15 +8,15 @@
  */
 import { mountCity, type CityHandle } from "../city/index.ts";
 import { cityLabel, type CityLabelKey, type CityLanguage } from "../city/labels.ts";
-import { formatClock, formatRate } from "../city/model.ts";
+import { formatClock } from "../city/model.ts";
 import { SyntheticCity } from "../city/synthetic.ts";
 import { renderLegend } from "../city/legend.ts";
 import type { LiveClassState } from "../state.ts";
 import { closeReason, fragmentParams, joinAsDisplay, type Connection } from "../net/connection.ts";
-import { SLO_TARGET } from "../../../shared/game/score.ts";
 import { catalog, language as appLanguage, t } from "../i18n/index.ts";
 import { translator } from "../ui/format.ts";
 import { displayLesson } from "./display-lesson.ts";
+import { displayHud, setText } from "./display-hud.ts";
 
 const params = fragmentParams();
 const lang: CityLanguage = params.get("lang") === "vi" ? "vi" : params.get("lang") === "en" ? "en" : appLanguage();
@@ -28,10 +28,7 @@ const el = {
   banner: $("banner"), title: $("title"), code: $("code"), phase: $("phase"),
   clusterLabel: $("clusterLabel"), clusterTime: $("clusterTime"), compression: $("compression"),
   wallLabel: $("wallLabel"), wallTime: $("wallTime"),
-  availabilityLabel: $("availabilityLabel"), sloTarget: $("sloTarget"), availability: $("availability"), sloMark: $("sloMark"), sloWords: $("sloWords"),
-  budgetLabel: $("budgetLabel"), budgetMeter: $("budgetMeter"), budgetFill: $("budgetFill"), budgetWords: $("budgetWords"),
-  nodesLine: $("nodesLine"), podsLine: $("podsLine"), rpsLine: $("rpsLine"),
-  join: $("join"), city: $("city"), eventsTitle: $("eventsTitle"), events: $<HTMLOListElement>("events"), legend: $("legend"),
+  join: $("join"), city: $("city"), legend: $("legend"),
 };
 
 // The lesson band and the leaderboard, in the projector's language (its #lang=, not the browser's).
@@ -47,11 +44,9 @@ const renderLesson = displayLesson(
 el.title.textContent = L("display.title");
 el.clusterLabel.textContent = L("display.clusterTime");
 el.wallLabel.textContent = L("display.wallTime");
-el.availabilityLabel.textContent = L("display.availability");
-el.sloTarget.textContent = L("display.slo", { target: pct(SLO_TARGET, 0) });
-el.budgetLabel.textContent = L("display.budget");
-el.eventsTitle.textContent = L("display.events");
 document.title = L("display.title");
+// Availability, budget, counts and the event feed: shared with the replay page.
+const hud = displayHud(lang);
 
 // The side panel has room for the pictures on screen now, not the whole legend. (`view` and
 // `focus` in the fragment preview the other views with synthetic state; a class uses "city".)
@@ -69,10 +64,6 @@ window.addEventListener("resize", () => city.resize());
 let current: LiveClassState | null = null;
 let hudQueued = false;
 
-function pct(v: number, digits = 2): string {
-  return `${(v * 100).toFixed(digits)}%`;
-}
-
 function show(state: LiveClassState): void {
   current = state;
   city.update(state);
@@ -85,8 +76,6 @@ function show(state: LiveClassState): void {
   }
 }
 
-let lastEventsKey = "";
-
 /** The header and the events: cheap DOM writes, only where the text changed. */
 function renderHud(s: LiveClassState): void {
   setText(el.code, L("display.class", { code: s.code }));
@@ -96,53 +85,6 @@ function renderHud(s: LiveClassState): void {
   setText(el.clusterTime, formatClock(s.clusterMs));
   setText(el.wallTime, formatClock(s.wallMs));
   setText(el.compression, L("display.compression", { k: Math.round(s.compression * 10) / 10 }));
-
-  const met = s.availability >= SLO_TARGET;
-  setText(el.availability, pct(s.availability));
-  setText(el.sloMark, met ? "✓" : "✕");
-  el.sloMark.dataset.ok = String(met);
-  setText(el.sloWords, L(met ? "display.sloMet" : "display.sloMissed"));
-  el.availability.parentElement!.dataset.ok = String(met);
-
-  const budget = s.errorBudget;
-  const width = Math.max(0, Math.min(1, budget));
-  el.budgetFill.style.width = `${width * 100}%`;
-  el.budgetFill.dataset.level = budget > 0.5 ? "ok" : budget > 0.2 ? "warn" : "bad";
-  el.budgetMeter.setAttribute("aria-valuenow", String(Math.round(budget * 100)));
-  setText(el.budgetWords, budget >= 0 ? L("display.budgetLeft", { pct: pct(budget, 0) }) : L("display.budgetSpent"));
-
-  let readyNodes = 0;
-  s.nodes.forEach((n) => {
-    if (n.ready === "True") readyNodes++;
-  });
-  // What "pods" are depends on the round: containers on Docker hosts, apps on bare machines.
-  let readyPods = 0;
-  let livePods = 0;
-  let podsKey: CityLabelKey = "display.pods";
-  if (s.mode === "compose") {
-    podsKey = "display.containers";
-    s.nodes.forEach((n) => n.containers.forEach((c) => {
-      livePods++;
-      if (c.status === "running" && n.powered) readyPods++;
-    }));
-  } else if (s.mode === "bare") {
-    podsKey = "display.apps";
-    s.nodes.forEach((n) => {
-      livePods++;
-      if (n.bareStatus === "running" && n.powered) readyPods++;
-    });
-  } else {
-    s.pods.forEach((p) => {
-      if (p.terminating) return;
-      livePods++;
-      if (p.ready) readyPods++;
-    });
-  }
-  let rps = 0;
-  s.services.forEach((svc) => (rps += svc.rps));
-  setText(el.nodesLine, L("display.nodes", { ready: readyNodes, total: s.nodes.size }));
-  setText(el.podsLine, L(podsKey, { ready: readyPods, total: livePods }));
-  setText(el.rpsLine, L("display.rps", { rps: formatRate(rps) }));
 
   const joinVisible = s.phase === "lobby";
   el.join.hidden = !joinVisible;
@@ -155,61 +97,7 @@ function renderHud(s: LiveClassState): void {
     setText(el.join.querySelector("p")!, text);
   }
   renderLesson(s);
-  renderEvents(s);
-}
-
-/** Kubelet and controller chatter: counted in one line, so it never pushes a warning off screen. */
-const ROUTINE = new Set(["Scheduled", "Pulling", "Pulled", "Created", "Started", "Killing", "SuccessfulCreate", "SuccessfulDelete"]);
-
-function renderEvents(s: LiveClassState): void {
-  const events: { id: number; type: string; reason: string; object: string; message: string; count: number; atMs: number }[] = [];
-  s.events.forEach((e) => events.push(e));
-  events.sort((a, b) => b.id - a.id);
-  const notable = events.filter((e) => e.type === "Warning" || !ROUTINE.has(e.reason)).slice(0, 6);
-  const routine = new Map<string, number>();
-  for (const e of events) if (e.type !== "Warning" && ROUTINE.has(e.reason)) routine.set(e.reason, (routine.get(e.reason) ?? 0) + e.count);
-  const key = notable.map((e) => `${e.id}:${e.count}`).join(",") + [...routine].join(",") + lang;
-  if (key === lastEventsKey) return;
-  lastEventsKey = key;
-  el.events.replaceChildren();
-  if (routine.size > 0) {
-    const li = document.createElement("li");
-    li.className = "cc-event-routine";
-    li.textContent = L("display.routine", { list: [...routine].map(([r, n]) => `${r} ×${n}`).join(" · ") });
-    el.events.append(li);
-  }
-  if (notable.length === 0 && routine.size === 0) {
-    const li = document.createElement("li");
-    li.className = "cc-event-empty";
-    li.textContent = L("display.noEvents");
-    el.events.append(li);
-    return;
-  }
-  for (const e of notable) {
-    const li = document.createElement("li");
-    const warn = e.type === "Warning";
-    li.className = warn ? "cc-event is-warning" : "cc-event";
-    const head = document.createElement("div");
-    head.className = "cc-event-head";
-    const icon = document.createElement("span");
-    icon.className = "cc-event-icon";
-    icon.textContent = warn ? "⚠" : "•";
-    icon.setAttribute("aria-label", e.type);
-    const reason = document.createElement("b");
-    reason.textContent = e.reason + (e.count > 1 ? ` ×${e.count}` : "");
-    const when = document.createElement("time");
-    when.textContent = formatClock(e.atMs);
-    head.append(icon, reason, when);
-    const msg = document.createElement("div");
-    msg.className = "cc-event-msg";
-    msg.textContent = e.message || e.object;
-    li.append(head, msg);
-    el.events.append(li);
-  }
-}
-
-function setText(node: Element, text: string): void {
-  if (node.textContent !== text) node.textContent = text;
+  hud.render(s);
 }
 
 function banner(text: string | null, kind: "warn" | "bad" = "warn"): void {

@@ -112,7 +112,7 @@ function mountHost(conn: Connection): { destroy(): void } {
     if (focus) (isClass ? tabClass : tabDebrief).focus();
     if (!isClass) {
       // Chart.js is only needed here: it loads the first time the debrief is opened.
-      debriefLoading ??= import("./debrief.ts").then((m) => (debrief = m.mountDebrief(chartsHost, conn)));
+      debriefLoading ??= import("./debrief.ts").then((m) => (debrief = m.mountDebrief(chartsHost, conn, { code, teacherKey: key })));
       void debriefLoading.then((d) => d.refresh());
     } else {
       city?.resize();

@@ -83,7 +83,6 @@ function syncNode(s: ClusterState, n: NodeState, v: NodeView, slot: number, owne
   set(v, "pullLayersDone", n.pull ? n.pull.layers.filter((l) => l.doneAtMs <= s.timeMs).length : 0);
   set(v, "notReadySinceMs", n.notReadySinceMs ?? 0);
   set(v, "evictAtMs", evictionAt(s, n) ?? 0);
-  set(v, "taints", n.taints.map((t) => `${t.key}:${t.effect}`).join(","));
   set(v, "runtimes", Object.entries(n.runtimes).map(([k, ver]) => `${k} ${ver}`).join(", "));
   set(v, "bareStatus", n.bare?.status ?? "");
   set(v, "bareReason", n.bare?.reason ?? "");

@@ -101,6 +101,8 @@ const FLOOD_STRIKES = 40;
 const SLOW_SYNC_MS = 1000;
 /** The clock alone (a quiet class) is published this often; clients tick their countdowns between. */
 const CLOCK_SYNC_MS = 500;
+/** How often the leaderboard's top rows are published. */
+const LEADERBOARD_SYNC_MS = 3000;
 /** Events about a student's node sent again after a hello or a reconnection. */
 const RESEND_EVENTS = 20;
 /** A failing store (full disk) is logged at most this often per class, with a count. */
@@ -133,6 +135,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   /** Wall ms of the last sync that wrote the once-a-second figures, and of the last clock write. */
   private lastSlowSync = 0;
   private lastClockSync = 0;
+  private lastBoardSync = 0;
   /** Wall ms the class has run, pauses excluded (published with the clock). */
   private wallMs = 0;
   /** Requests and errors before the class started: the SLO counts from the start, not the warm-up. */
@@ -427,7 +430,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     else this.run({ type: "expose", service: "shop", baselineRps: 30 });
     this.wallMs = 0;
     this.dirty = true;
-    this.lastSlowSync = 0;
+    this.forceSlowSync();
   }
 
   /** Apply a command and log it with its cluster time, so the class can be replayed. */
@@ -751,7 +754,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
         const o = msg as ClientMessage<"setOptions">;
         if (o.advanced !== undefined) this.state.advanced = o.advanced;
         if (o.leaderboardNames !== undefined) this.state.leaderboardNames = o.leaderboardNames;
-        this.lastSlowSync = 0; // the leaderboard shows or hides the names in the next patch
+        this.forceSlowSync(); // the leaderboard shows or hides the names in the next patch
         return { ok: true, message: "options saved" };
       }
       case "nodeAction":
@@ -765,7 +768,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     switch (action) {
       case "start":
         this.sloBaseline = { ...this.sim.totals };
-        this.lastSlowSync = 0; // the SLO restarts from zero in the very next patch
+        this.forceSlowSync(); // the SLO restarts from zero in the very next patch
         this.setPhase("running");
         this.lastTick = Date.now();
         break;
@@ -962,6 +965,13 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     if (this.dirty) this.sync(Date.now());
   }
 
+  /** The next patch carries the once-a-second figures and the leaderboard, whatever their timers say. */
+  private forceSlowSync(): void {
+    this.lastSlowSync = 0;
+    this.lastBoardSync = 0;
+    this.dirty = true;
+  }
+
   /**
    * The schema from the simulation and the roster. Points and per-tick figures go out once a
    * second, the clock twice a second or with any other change: a quiet class sends empty patches.
@@ -987,10 +997,9 @@ export class ClassRoom extends Room<{ state: ClassState }> {
         if (st?.connected) st.pendingEvents.set(e.id, e);
       },
     }) + this.syncLesson();
-    if (clock || changed > 0) {
-      this.lastClockSync = now;
-      if (this.state.wallMs !== this.wallMs) this.state.wallMs = this.wallMs;
-    }
+    if (clock || changed > 0) this.lastClockSync = now;
+    // Only the debrief reads the wall clock: once a second is plenty.
+    if (slow && this.state.wallMs !== this.wallMs) this.state.wallMs = this.wallMs;
     this.sendPersonal(slow);
   }
 
@@ -1003,8 +1012,13 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     if (slow) {
       const ranked = rankStudents(this.rankable(), { names: this.state.leaderboardNames });
       places = ranked.places;
-      const board = JSON.stringify(ranked.view);
-      if (this.state.leaderboard !== board) this.state.leaderboard = board;
+      // The board's points move every second; a projector redraws it every few seconds anyway.
+      const now = Date.now();
+      if (now - this.lastBoardSync >= LEADERBOARD_SYNC_MS) {
+        this.lastBoardSync = now;
+        const board = JSON.stringify(ranked.view);
+        if (this.state.leaderboard !== board) this.state.leaderboard = board;
+      }
     }
     let served: Map<string, number> | null = null;
     for (const st of this.students.values()) {

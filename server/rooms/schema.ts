@@ -40,7 +40,6 @@ export const NodeView = schema({
   notReadySinceMs: t.float64(),
   /** Cluster time at which the pods here will be evicted (0 when none is planned). */
   evictAtMs: t.float64(),
-  taints: t.string(),
   runtimes: t.string(),
   bareStatus: t.string(),
   bareReason: t.string(),

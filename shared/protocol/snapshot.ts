@@ -35,7 +35,6 @@ export interface NodeSnapshot {
   pullLayersTotal: number;
   notReadySinceMs: number;
   evictAtMs: number;
-  taints: string;
   runtimes: string;
   bareStatus: string;
   bareReason: string;

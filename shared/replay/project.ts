@@ -59,7 +59,6 @@ function nodeSnapshot(s: ClusterState, n: NodeState, slot: number, owner: Owner 
     pullLayersTotal: n.pull?.layers.length ?? 0,
     notReadySinceMs: n.notReadySinceMs ?? 0,
     evictAtMs: evictionAt(s, n) ?? 0,
-    taints: n.taints.map((t) => `${t.key}:${t.effect}`).join(","),
     runtimes: Object.entries(n.runtimes).map(([k, ver]) => `${k} ${ver}`).join(", "),
     bareStatus: n.bare?.status ?? "",
     bareReason: n.bare?.reason ?? "",

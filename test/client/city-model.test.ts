@@ -19,7 +19,7 @@ function node(name: string, slot: number, over: Partial<NodeSnapshot> = {}): Nod
     ready: "True", powered: true, partitioned: false, connected: true, cordoned: false, draining: false, memoryPressure: false,
     speed: 1, cpuCapacity: 4000, memoryCapacity: 8192, podCapacity: 110, cpuRequested: 0, memoryRequested: 0,
     pulling: "", pullProgress: 0, pullLayersDone: 0, pullLayersTotal: 0, notReadySinceMs: 0, evictAtMs: 0,
-    taints: "", runtimes: "", bareStatus: "", bareReason: "", containers: {},
+    runtimes: "", bareStatus: "", bareReason: "", containers: {},
     ...over,
   };
 }

@@ -13,7 +13,7 @@ function node(over: Partial<StoryNode> = {}): StoryNode {
     name: "node-amara", slot: 0, student: "Amara", studentId: "s1", ready: "True", powered: true, partitioned: false,
     connected: true, cordoned: false, draining: false, memoryPressure: false, speed: 1, cpuCapacity: 2000,
     memoryCapacity: 4096, podCapacity: 110, cpuRequested: 200, memoryRequested: 256, pulling: "", pullProgress: 0,
-    pullLayersDone: 0, pullLayersTotal: 0, notReadySinceMs: 0, evictAtMs: 0, taints: "", runtimes: "", bareStatus: "",
+    pullLayersDone: 0, pullLayersTotal: 0, notReadySinceMs: 0, evictAtMs: 0, runtimes: "", bareStatus: "",
     bareReason: "", ...over,
   };
 }

@@ -922,7 +922,11 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     }
     if (phase === "running" || phase === "paused") this.stepLesson();
     this.removeDrainedNodes();
-    this.recorder.tick();
+    // Saving (a snapshot of a large class is a multi-megabyte JSON) runs in a task of its own,
+    // not inside the patch that called tick(), so the two never add up into one long stall.
+    setImmediate(() => {
+      if (!this.shuttingDown) this.recorder.tick();
+    });
     this.checkIdle(now);
   }
 

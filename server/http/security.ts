@@ -42,7 +42,7 @@ function httpsPublicUrl(config: Pick<Config, "PUBLIC_URL">): boolean {
 function contentSecurityPolicy(config: Pick<Config, "PUBLIC_URL">) {
   const sameHostSockets = (req: IncomingMessage): string => {
     const host = req.headers.host ?? "";
-    return PLAIN_HOST.test(host) ? `ws://${host} wss://${host}` : "'self'";
+    return PLAIN_HOST.test(host) ? `'self' ws://${host} wss://${host}` : "'self'";
   };
   return {
     useDefaults: false,
@@ -54,7 +54,7 @@ function contentSecurityPolicy(config: Pick<Config, "PUBLIC_URL">) {
       "style-src": ["'self'"],
       "img-src": ["'self'", "data:", "blob:"],
       "font-src": ["'self'"],
-      "connect-src": ["'self'", sameHostSockets],
+      "connect-src": [sameHostSockets],
       "worker-src": ["'self'", "blob:"],
       "object-src": ["'none'"],
       "form-action": ["'self'"],

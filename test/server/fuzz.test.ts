@@ -176,8 +176,9 @@ describe("message types that name the room's own handlers", () => {
   // KNOWN BUG (server/rooms/class-room.ts, with Colyseus 0.18's dispatch): a message whose type is
   // literally "*" is delivered to the room's wildcard handler with the payload where the type
   // should be, and `String(type)` throws on a payload like { toString: 1 }. The exception escapes
-  // the handler, the socket is torn down (1006 instead of an `error` reply) and a stack trace is
-  // printed for every such message. Remove `.fails` once the "*" handler checks what it got.
+  // into the WebSocket receiver: a stack trace is printed, nothing is answered, and that socket
+  // handles no further message (here the hello after it) until the heartbeat drops it (1006).
+  // Remove `.fails` once the "*" handler checks what it got.
   it.fails("a message typed \"*\" is refused like any unknown type, and the sender stays connected", async () => {
     const room = await sdk(b).joinById(cls.code, { name: "Star" });
     extra.push(room);
@@ -189,7 +190,7 @@ describe("message types that name the room's own handlers", () => {
     room.send("*", { toString: 1 });
     room.send("hello", {});
     // Messages are handled in order: once hello is answered, so is (or never will be) the "*".
-    await waitFor(() => closed !== 0 || welcomes.length > 0, 5000, "the hello after it answered, or a close");
+    await waitFor(() => closed !== 0 || welcomes.length > 0, 2000, "the hello after it answered, or a close");
     expect(closed).toBe(0);
     expect(errors.map((e) => e.code)).toEqual(["unknown_type"]);
   });

@@ -34,6 +34,14 @@ async function watchCsp(page: Page, into: string[]): Promise<void> {
 
 const violationsOf = async (page: Page) => page.evaluate(() => (globalThis as unknown as { __csp: string[] }).__csp);
 
+async function waitUntil(ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const haveChromium = existsSync(CHROMIUM);
 
 describe.skipIf(!haveChromium && !process.env.CI)("the client under the Content-Security-Policy", () => {
@@ -65,7 +73,10 @@ describe.skipIf(!haveChromium && !process.env.CI)("the client under the Content-
     await host.waitForURL(/\/host\.html#code=[0-9A-Z]{6}&key=/);
     const code = (await host.getByTestId("class-code").textContent())!.trim();
     // The QR code is the server's own SVG, loaded as an image.
-    await expect.poll(() => host.locator("img.qr").evaluate((img) => (img as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    const qrWidth = () => host.locator("img.qr").evaluate((img) => (img as { naturalWidth: number }).naturalWidth);
+    await waitUntil(async () => (await qrWidth()) > 0, 10_000).catch(async () => {
+      throw new Error(`the QR code did not load; CSP reports: ${JSON.stringify([...seen, ...(await violationsOf(host))])}`);
+    });
 
     const phone = await browser.newPage({ viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true });
     await watchCsp(phone, seen);

@@ -46,7 +46,9 @@ const url = `http://127.0.0.1:${port}`;
 const res = await fetch(`${url}/api/classes`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ compression: 30, seed: 5 }) });
 const cls = (await res.json()) as CreateClassResponse;
 const teacher = await new Client(url).joinById(cls.code, { teacherKey: cls.teacherKey });
+const started = new Promise((resolve) => teacher.onMessage("result", resolve));
 teacher.send("classControl", { action: "start" });
+await started;
 
 console.log(`soak: ${botCount} bots, a failure every ${injectEvery} s, ${minutes} min, class ${cls.code}`);
 console.log("minute  heapMB  rssMB  lagP99ms  lagMaxms  stateEvents  simEvents  history  commandLog  botsUp  injected");
@@ -61,7 +63,7 @@ const result = await runSoak({
   onSample: (s) => {
     window.push(s);
     const m = Math.floor(s.atMs / 60_000);
-    if (s.atMs > 0 && Math.floor((s.atMs - 5000) / 60_000) < m) {
+    if (m >= 1 && Math.floor((s.atMs - 5000) / 60_000) < m) {
       row(m, s, Math.max(...window.map((x) => x.lagP99Ms)), Math.max(...window.map((x) => x.lagMaxMs)));
       window.length = 0;
     }

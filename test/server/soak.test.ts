@@ -40,7 +40,9 @@ describe("soak", () => {
     const timersBefore = timers();
     const cls = await createClass(b, { compression: 30, seed: 5 });
     const teacher: Room = await sdk(b).joinById(cls.code, { teacherKey: cls.teacherKey });
+    const started = new Promise((resolve) => teacher.onMessage("result", resolve));
     teacher.send("classControl", { action: "start" });
+    await started;
     const room = () => b.colyseus.getRoomById<ClassRoom>(cls.code);
 
     const result: SoakResult = await runSoak({

@@ -6,7 +6,7 @@
 import path from "node:path";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import express, { type Request, type Response } from "express";
+import express, { type Request } from "express";
 import QRCode from "qrcode";
 import { defineRoom, defineServer, matchMaker, type Server } from "@colyseus/core";
 import { Encoder } from "@colyseus/schema";
@@ -19,7 +19,7 @@ import { createMetrics } from "./metrics.ts";
 import { ClassRoom, type ClassRoomOptions } from "./rooms/class-room.ts";
 import { generateClassCode, normalizeClassCode } from "./class-code.ts";
 import { cryptoRandom, randomToken, safeEqual, sha256 } from "./secrets.ts";
-import { TokenBucket } from "./rate-limit.ts";
+import { createHttpSecurity, trustProxySetting } from "./http/security.ts";
 import type { ServerContext } from "./context.ts";
 import { lessonSummary, loadLessons } from "./lessons.ts";
 import { createClassStore, type ClassMeta, type ClassStore } from "./store/index.ts";
@@ -67,22 +67,6 @@ const REPORT_FORMATS = {
   md: { type: "text/markdown; charset=utf-8", render: toMarkdownPostmortem },
 } as const;
 
-/** Per-address token buckets for HTTP endpoints that create things or can be guessed at. */
-function httpLimiter(rate: number, burst: number) {
-  const buckets = new Map<string, TokenBucket>();
-  return (req: Request, res: Response, next: () => void) => {
-    const key = req.ip ?? "unknown";
-    const now = Date.now();
-    let b = buckets.get(key);
-    if (!b) {
-      if (buckets.size > 10_000) buckets.clear();
-      buckets.set(key, (b = new TokenBucket(rate, burst, now)));
-    }
-    if (b.take(now)) return next();
-    res.status(429).json({ error: "Too many requests: wait a moment and try again." });
-  };
-}
-
 function publicBase(config: Config, req: Request): string {
   if (config.PUBLIC_URL) return config.PUBLIC_URL.replace(/\/$/, "");
   return `${req.protocol}://${req.get("host") ?? `localhost:${config.PORT}`}`;
@@ -128,8 +112,10 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
   }
   const retentionTimer = config.STORE_RETENTION_DAYS > 0 ? setInterval(() => void track(retention()), RETENTION_EVERY_MS).unref() : null;
 
+  const security = createHttpSecurity(config);
+  const transport = new WebSocketTransport({ maxPayload: MAX_WS_PAYLOAD });
   const server = defineServer({
-    transport: new WebSocketTransport({ maxPayload: MAX_WS_PAYLOAD }),
+    transport,
     greet: false,
     logger,
     gracefullyShutdown: opts.gracefullyShutdown ?? true,
@@ -137,7 +123,7 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
     ...scaleOptions(config),
     rooms: { [ROOM_NAME]: defineRoom(ClassRoom) },
     express: (app) => {
-      if (config.TRUST_PROXY) app.set("trust proxy", true);
+      app.set("trust proxy", trustProxySetting(config));
       app.disable("x-powered-by");
       app.use(express.json({ limit: "16kb" }));
 
@@ -152,7 +138,7 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
         res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
       });
 
-      app.post("/api/classes", httpLimiter(config.CLASS_CREATE_PER_MINUTE / 60, config.CLASS_CREATE_BURST), async (req, res) => {
+      app.post("/api/classes", security.limit.createClass, async (req, res) => {
         const body = createClassSchema.safeParse(req.body ?? {});
         if (!body.success) {
           res.status(400).json({ error: describeIssues(body.error) });
@@ -213,7 +199,7 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
       });
 
       // A teacher's classes, by the key that opens them; a wrong key simply owns none.
-      app.get("/api/classes", httpLimiter(1, 10), async (req, res) => {
+      app.get("/api/classes", security.limit.listClasses, security.limit.guesses, async (req, res) => {
         res.set("cache-control", "no-store");
         const key = teacherKeyOf(req);
         if (!key) {
@@ -230,7 +216,7 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
       });
 
       // The class report: the stored one once the class ended, else built from the store now.
-      app.get("/api/classes/:code/report.:format", httpLimiter(1, 10), async (req, res) => {
+      app.get("/api/classes/:code/report.:format", security.limit.report, security.limit.guesses, async (req, res) => {
         res.set("cache-control", "no-store");
         const format = req.params.format as string;
         const code = normalizeClassCode(req.params.code as string);
@@ -263,7 +249,7 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
         res.json({ lessons: [...ctx.lessons.values()].map(lessonSummary) });
       });
 
-      app.get("/api/classes/:code/qr.svg", httpLimiter(5, 20), async (req, res) => {
+      app.get("/api/classes/:code/qr.svg", security.limit.qr, security.limit.guesses, async (req, res) => {
         const code = normalizeClassCode(req.params.code);
         const room = code ? await matchMaker.getRoomById(code) : undefined;
         if (!code || !room) {
@@ -275,7 +261,7 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
       });
 
       // The key travels in a header, not the query string, which proxies write to their logs.
-      app.get("/api/classes/:code/manifests.yaml", httpLimiter(2, 10), async (req, res) => {
+      app.get("/api/classes/:code/manifests.yaml", security.limit.manifests, security.limit.guesses, async (req, res) => {
         const code = normalizeClassCode(req.params.code);
         const key = req.get("x-teacher-key") ?? "";
         const room = code ? await matchMaker.getRoomById(code) : undefined;
@@ -292,6 +278,13 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
   });
   // Only the join paths are open to browsers: classes are created through POST /api/classes.
   matchMaker.controller.exposedMethods = ["join", "joinById", "reconnect"];
+  // Colyseus binds its own routes once it listens; the security front goes before them then.
+  const listen = server.listen.bind(server);
+  server.listen = (async (...args: Parameters<typeof listen>) => {
+    const listening: unknown = await listen(...args);
+    if (transport.server) security.install(transport.server);
+    return listening;
+  }) as typeof server.listen;
 
   async function resumeClasses(): Promise<ResumeSummary> {
     await retention();
@@ -349,6 +342,7 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
   function close(): Promise<void> {
     closing ??= (async () => {
       if (retentionTimer) clearInterval(retentionTimer);
+      await security.close();
       while (background.size > 0) await Promise.allSettled([...background]);
       await store.close();
     })();

@@ -33,6 +33,8 @@ const envSchema = z.object({
   /** Classes one address may create per minute (a school behind one NAT shares it), and at once. */
   CLASS_CREATE_PER_MINUTE: z.coerce.number().min(1).max(10_000).default(30),
   CLASS_CREATE_BURST: z.coerce.number().min(1).max(10_000).default(10),
+  /** Failed look-ups by class code or key (joins, QR codes, reports) one address may make per minute. */
+  LOOKUP_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   DEFAULT_COMPRESSION: z.coerce.number().min(1).max(120).default(20),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
   TRUST_PROXY: bool.default(false),

@@ -6,6 +6,7 @@
  * `#code=...&key=...` joins a class as its display. `#bench=N` shows N synthetic buildings instead
  * (no server), for the client benchmark and for looking at the art.
  */
+import "../csp.ts";
 import { mountCity, type CityHandle } from "../city/index.ts";
 import { cityLabel, type CityLabelKey, type CityLanguage } from "../city/labels.ts";
 import { formatClock } from "../city/model.ts";

@@ -3,6 +3,7 @@
  * clock, a control for every chaos and release command, what the cluster says back (events,
  * kubectl tables, the city) and, at the end, the debrief. The teacher key arrives in the fragment.
  */
+import "../csp.ts";
 import "../ui/styles.css";
 import { fragmentParams, joinAsTeacher, type Connection } from "../net/connection.ts";
 import { language, onLanguageChange, t, type MessageKey } from "../i18n/index.ts";

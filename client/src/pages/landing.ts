@@ -3,6 +3,7 @@
  * ?code=), or host one. Once joined, the same page becomes the student's screen; a reload with a
  * saved rejoin token goes straight back in as the same student.
  */
+import "../csp.ts";
 import "../ui/styles.css";
 import { forgetRejoinToken, joinAsStudent, savedRejoinToken, type Connection } from "../net/connection.ts";
 import { language, onLanguageChange, t, type MessageKey } from "../i18n/index.ts";

@@ -18,6 +18,13 @@ export default defineConfig({
         display: resolve(import.meta.dirname, "client/display.html"),
         replay: resolve(import.meta.dirname, "client/replay.html"),
       },
+      output: {
+        // zod decides at each object schema's creation whether it may compile parsers with eval,
+        // which the Content-Security-Policy refuses (client/src/csp.ts turns that off). zod and
+        // that switch get a chunk of their own, imported first by every page, so the switch is
+        // set before any shared chunk creates a schema.
+        manualChunks: (id: string) => (/[\\/]node_modules[\\/]zod[\\/]|[\\/]client[\\/]src[\\/]csp\.ts$/.test(id) ? "zod" : undefined),
+      },
     },
   },
   server: {

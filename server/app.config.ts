@@ -243,7 +243,7 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
       });
 
       // A class's seed and command log, for the replay page (teacher or display key; see replay-routes.ts).
-      app.get("/api/classes/:code/replay.json", httpLimiter(1, 10), replayRoute(store, logger));
+      app.get("/api/classes/:code/replay.json", security.limit.guesses, security.limit.replay, replayRoute(store, logger));
 
       app.get("/api/lessons", (_req, res) => {
         res.json({ lessons: [...ctx.lessons.values()].map(lessonSummary) });

@@ -87,6 +87,7 @@ export interface HttpSecurity {
     createClass: RateLimitRequestHandler;
     listClasses: RateLimitRequestHandler;
     report: RateLimitRequestHandler;
+    replay: RateLimitRequestHandler;
     qr: RateLimitRequestHandler;
     manifests: RateLimitRequestHandler;
     /** Failed look-ups by class code or key, shared by every route that takes one, the matchmaker's included. */
@@ -127,6 +128,7 @@ export function createHttpSecurity(config: Config): HttpSecurity {
     createClass: bucket(config.CLASS_CREATE_PER_MINUTE / 60, config.CLASS_CREATE_BURST, store()),
     listClasses: bucket(1, 10, store()),
     report: bucket(1, 10, store()),
+    replay: bucket(1, 10, store()),
     qr: bucket(5, 20, store()),
     manifests: bucket(2, 10, store()),
     guesses: rateLimit({

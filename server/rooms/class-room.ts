@@ -95,6 +95,8 @@ interface AuthResult {
 
 /** How long a kicked device must wait before it may join the same class again. */
 const KICK_COOLDOWN_MS = 10 * 60 * 1000;
+/** Characters of an unknown message type echoed back in its error (a type can be any length). */
+const MAX_TYPE_ECHO = 64;
 /** Refused messages (beyond the bucket) a client may accumulate before it is disconnected. */
 const FLOOD_STRIKES = 40;
 /** Points, per-pod load and the SLO figures change every tick; clients get them this often. */
@@ -214,7 +216,11 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     for (const type of Object.keys(clientMessageSchemas) as ClientMessageType[]) {
       this.onMessage(type, (client, payload) => this.receive(client, type, payload));
     }
-    this.onMessage("*", (client, type) => this.refuse(client, String(type), "unknown_type", `unknown message type "${String(type)}"`));
+    this.onMessage("*", (client, type) => {
+      // Anything may arrive here, a payload included (a message typed "*" itself): never trust it to be a string.
+      const name = typeof type === "string" || typeof type === "number" ? String(type).slice(0, MAX_TYPE_ECHO) : "*";
+      if (this.admit(client, name)) this.refuse(client, name, "unknown_type", `unknown message type "${name}"`);
+    });
     this.ctx.metrics.classes.inc();
     this.created = true;
     if (options.resume) this.log.info({ role: "server", students: this.students.size, clusterMs: this.sim.timeMs, phase: this.state.phase }, "class resumed");
@@ -609,10 +615,14 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       this.ctx.metrics.students.dec();
     }
     const seat = this.allowReconnection(client, this.ctx.config.RECONNECT_SECONDS);
+    // Colyseus 0.18 clears its reservation timer only when the reconnection succeeds: a seat
+    // refused here (the student rejoined with its token) would keep the room alive for the window.
+    const timer = (this as unknown as { _reservedSeatTimeouts: Record<string, ReturnType<typeof setTimeout> | undefined> })._reservedSeatTimeouts[client.sessionId];
     this.waitingSeats.set(client.sessionId, seat);
     try {
       await seat;
     } finally {
+      clearTimeout(timer);
       this.waitingSeats.delete(client.sessionId);
     }
   }
@@ -659,19 +669,28 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     this.log.info({ role: "server" }, "class closed");
   }
 
+  /**
+   * The rate gate every message passes first, known type or not: over the rate it is refused, and a
+   * client that keeps going is disconnected. Returns the sender's session, or null when refused.
+   */
+  private admit(client: Client, type: string): { role: Role; studentId?: string; bucket: TokenBucket } | null {
+    const meta = this.bySession.get(client.sessionId);
+    if (!meta) return null;
+    if (meta.bucket.take(Date.now())) return meta;
+    if (meta.bucket.strikes > FLOOD_STRIKES) {
+      this.ctx.metrics.messages.inc({ type: isClientMessageType(type) ? type : "unknown", outcome: "flooding" });
+      this.log.warn({ role: meta.role }, "client disconnected for flooding");
+      client.leave(CloseCodes.flooding, "Too many messages: slow down.");
+    } else {
+      this.refuse(client, type, "rate_limited", "Too many messages: wait a moment.");
+    }
+    return null;
+  }
+
   /** Every message passes the same gate: rate, size, role, schema. A mistake gets a reason, never a disconnect. */
   private receive(client: Client, type: ClientMessageType, payload: unknown): void {
-    const meta = this.bySession.get(client.sessionId);
+    const meta = this.admit(client, type);
     if (!meta) return;
-    if (!meta.bucket.take(Date.now())) {
-      if (meta.bucket.strikes > FLOOD_STRIKES) {
-        this.ctx.metrics.messages.inc({ type, outcome: "flooding" });
-        this.log.warn({ role: meta.role }, "client disconnected for flooding");
-        client.leave(CloseCodes.flooding, "Too many messages: slow down.");
-        return;
-      }
-      return this.refuse(client, type, "rate_limited", "Too many messages: wait a moment.");
-    }
     const limit = messageSizeLimit(type);
     if (approxSize(payload) > limit) return this.refuse(client, type, "too_large", `message larger than ${limit} bytes`);
     if (!MESSAGE_ROLES[type].includes(meta.role)) {

@@ -9,12 +9,10 @@
  * points, paused. Keys and tokens are kept only as sha256 hashes.
  */
 import { CloseCode, Protocol, Room, ServerError, type AuthContext, type Client, type Deferred } from "@colyseus/core";
-import { StateView } from "@colyseus/schema";
 import { advance, applyCommand, createCluster, type ClusterState, type Command, type CommandResult } from "../../shared/sim/index.ts";
 import {
-  ACTION_PHASES, CloseCodes, MAX_KUBECTL_OUTPUT, MESSAGE_ROLES, messageSizeLimit, clientMessageSchemas, isClientMessageType, joinOptionsSchema, parseClientMessage,
-  type ClientMessage, type ClientMessageType, type ErrorMessage, type HistoryMessage, type KubectlReply, type NodeEventsMessage, type Phase, type ResultMessage, type Role,
-  type WelcomeMessage, type YouMessage,
+  ACTION_PHASES, CloseCodes, MAX_KUBECTL_OUTPUT, clientMessageSchemas, joinOptionsSchema,
+  type ClientMessage, type ClientMessageType, type HistoryMessage, type KubectlReply, type Phase, type ResultMessage, type Role, type WelcomeMessage,
 } from "../../shared/protocol/messages.ts";
 import { points } from "../../shared/game/score.ts";
 import { ClassRecorder, type PredictionResult, type RecorderSource, type RoomData, type RosterEntry } from "../store/index.ts";
@@ -24,15 +22,15 @@ import {
   answerPrediction, clockHeld, currentStep, imageLayersView, lessonControl as lessonControlFn, lessonScores, lessonTick, parseLesson,
   publicLessonView, startLesson, studentLessonPoints, teacherLessonView, type Lesson, type LessonControl, type LessonState,
 } from "../../shared/lessons/index.ts";
-import { cleanNickname, generateNickname, nodeNameFor, uniqueNickname } from "../nicknames.ts";
-import { TokenBucket } from "../rate-limit.ts";
+import { cleanNickname, generateNickname, uniqueNickname } from "../nicknames.ts";
 import { syncState, type StudentLink } from "../sync.ts";
 import { servedByNode } from "../../shared/sim/views.ts";
-import { ClassState, StudentView, TeacherPanel, type EventView, type NodeView } from "./schema.ts";
-import { rankStudents, type Place } from "../../shared/game/leaderboard.ts";
-import { randomToken, safeEqual, sha256 } from "../secrets.ts";
+import { ClassState, TeacherPanel } from "./schema.ts";
+import { safeEqual, sha256 } from "../secrets.ts";
 import type { ServerContext } from "../context.ts";
-import type { EventSnapshot } from "../../shared/protocol/snapshot.ts";
+import { KICK_COOLDOWN_MS, Roster, describeDevice, studentView, type Student } from "./roster.ts";
+import { MessageGate } from "./message-gate.ts";
+import { PersonalMessages, ProjectorViews } from "./audiences.ts";
 
 export interface ClassRoomOptions {
   code: string;
@@ -47,32 +45,6 @@ export interface ClassRoomOptions {
   lessonId: string | null;
   /** Re-create a class from the store after a restart (the keys above: the stored teacher key hash, a fresh display key). */
   resume?: boolean;
-}
-
-interface Student {
-  id: string;
-  name: string;
-  nodeName: string;
-  /** The token itself, only once this process has seen it (issued here, or presented on a rejoin). */
-  rejoinToken: string | null;
-  /** What the store keeps, and what a rejoin is checked against. */
-  rejoinTokenHash: string;
-  deviceIdHash: string | null;
-  device: string;
-  sessionId: string | null;
-  connected: boolean;
-  leaving: boolean;
-  /** Wall ms until which a kicked student may not come back; null if never kicked. */
-  kickedUntil: number | null;
-  joinedAt: number;
-  readyMs: number;
-  served: number;
-  correctPredictions: number;
-  /** The last `you` message sent (as JSON), and whether the next sync resends everything personal. */
-  lastYou: string;
-  resend: boolean;
-  /** Events about this student's node waiting for the next sync to send. */
-  pendingEvents: Map<number, EventView>;
 }
 
 /** Room data the store keeps beside the simulation (RoomData.extra), to carry on after a restart. */
@@ -93,20 +65,10 @@ interface AuthResult {
   device?: string;
 }
 
-/** How long a kicked device must wait before it may join the same class again. */
-const KICK_COOLDOWN_MS = 10 * 60 * 1000;
-/** Characters of an unknown message type echoed back in its error (a type can be any length). */
-const MAX_TYPE_ECHO = 64;
-/** Refused messages (beyond the bucket) a client may accumulate before it is disconnected. */
-const FLOOD_STRIKES = 40;
 /** Points, per-pod load and the SLO figures change every tick; clients get them this often. */
 const SLOW_SYNC_MS = 1000;
 /** The clock alone (a quiet class) is published this often; clients tick their countdowns between. */
 const CLOCK_SYNC_MS = 500;
-/** How often the leaderboard's top rows are published. */
-const LEADERBOARD_SYNC_MS = 3000;
-/** Events about a student's node sent again after a hello or a reconnection. */
-const RESEND_EVENTS = 20;
 /** A failing store (full disk) is logged at most this often per class, with a count. */
 const STORE_ERROR_LOG_MS = 30_000;
 
@@ -120,12 +82,15 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   private lessonDef: Lesson | null = null;
   private lastTeacherLessonSync = 0;
   private opts!: ClassRoomOptions;
-  private students = new Map<string, Student>();
-  /** Student id by sha256 of its rejoin token. */
-  private byTokenHash = new Map<string, string>();
-  private bySession = new Map<string, { role: Role; studentId?: string; bucket: TokenBucket }>();
-  /** Kick cooldowns by sha256 of a device id or rejoin token. */
-  private kicked = new Map<string, number>();
+  private students = new Roster();
+  private gate = new MessageGate({
+    rate: () => ({ perSecond: this.ctx.config.MESSAGE_RATE, burst: this.ctx.config.MESSAGE_BURST }),
+    metrics: ClassRoom.context.metrics,
+    log: () => this.log,
+    onRefused: () => {
+      if (this.state.teacher) this.state.teacher.rejectedMessages++;
+    },
+  });
   /** Reconnection windows still open, by session id: a student who rejoins elsewhere closes the old one. */
   private waitingSeats = new Map<string, Deferred<Client>>();
   /** Every applied command at its cluster time (replayable), with the simulation's answer for people. */
@@ -137,7 +102,6 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   /** Wall ms of the last sync that wrote the once-a-second figures, and of the last clock write. */
   private lastSlowSync = 0;
   private lastClockSync = 0;
-  private lastBoardSync = 0;
   /** Wall ms the class has run, pauses excluded (published with the clock). */
   private wallMs = 0;
   /** Requests and errors before the class started: the SLO counts from the start, not the warm-up. */
@@ -156,12 +120,8 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   /** Cluster ms at which each answer was last given, by "stepId\nstudentId" (for the report). */
   private answeredAt = new Map<string, number>();
   private storeErrors = { count: 0, loggedAt: 0 };
-  /**
-   * The views of the teacher and the projectors: they hold every student, node and event, so they
-   * see the fields that change all the time (points, load) and the whole event feed. Students have
-   * no view: they share one encode of each patch, and get their own figures as messages.
-   */
-  private projectorViews = new Set<StateView>();
+  private projectors = new ProjectorViews();
+  private personal = new PersonalMessages();
   /** Student id by node name, for events about a node. */
   private byNode = new Map<string, string>();
   /** onCreate completed (a failed one is disposed too, and must neither count nor end anything). */
@@ -216,11 +176,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     for (const type of Object.keys(clientMessageSchemas) as ClientMessageType[]) {
       this.onMessage(type, (client, payload) => this.receive(client, type, payload));
     }
-    this.onMessage("*", (client, type) => {
-      // Anything may arrive here, a payload included (a message typed "*" itself): never trust it to be a string.
-      const name = typeof type === "string" || typeof type === "number" ? String(type).slice(0, MAX_TYPE_ECHO) : "*";
-      if (this.admit(client, name)) this.refuse(client, name, "unknown_type", `unknown message type "${name}"`);
-    });
+    this.onMessage("*", (client, type) => this.gate.unknown(client, type));
     this.ctx.metrics.classes.inc();
     this.created = true;
     if (options.resume) this.log.info({ role: "server", students: this.students.size, clusterMs: this.sim.timeMs, phase: this.state.phase }, "class resumed");
@@ -260,28 +216,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     if (extra.leaderboardNames !== undefined) this.state.leaderboardNames = extra.leaderboardNames;
     this.sloBaseline = extra.sloBaseline ?? { requests: 0, errors: 0 };
     this.createdAt = extra.createdAt ?? loaded.meta.createdAt;
-    const now = Date.now();
-    for (const e of loaded.roster) {
-      const st: Student = {
-        id: e.id, name: e.name, nodeName: e.nodeName, rejoinToken: null, rejoinTokenHash: e.rejoinTokenHash, deviceIdHash: e.deviceIdHash,
-        device: "unknown device", sessionId: null, connected: false, leaving: e.status !== "active", kickedUntil: e.kickedUntil, joinedAt: e.joinedAt,
-        // Prediction points live in the lesson state, restored above.
-        readyMs: e.readyMs, served: e.served, correctPredictions: 0, lastYou: "", resend: true, pendingEvents: new Map(),
-      };
-      this.students.set(st.id, st);
-      this.byTokenHash.set(st.rejoinTokenHash, st.id);
-      if (e.kickedUntil !== null && e.kickedUntil > now) {
-        this.kicked.set(e.rejoinTokenHash, e.kickedUntil);
-        if (e.deviceIdHash) this.kicked.set(e.deviceIdHash, e.kickedUntil);
-      }
-      const view = new StudentView();
-      view.id = st.id;
-      view.name = st.name;
-      view.nodeName = st.nodeName;
-      view.connected = false;
-      view.device = st.device;
-      this.state.students.set(st.id, view);
-    }
+    for (const st of this.students.restore(loaded.roster, Date.now())) this.state.students.set(st.id, studentView(st));
     this.recorder = ClassRecorder.forResumedClass(store, loaded, this.recorderSource(), recorderOpts);
     for (const st of this.students.values()) {
       if (this.sim.nodes[st.nodeName]?.connected) this.run({ type: "heartbeat", node: st.nodeName, connected: false });
@@ -321,23 +256,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
 
   private roster(): RosterEntry[] {
     const scores = this.lesson ? lessonScores(this.lesson) : {};
-    const out: RosterEntry[] = [];
-    for (const st of this.students.values()) {
-      out.push({
-        id: st.id,
-        name: st.name,
-        nodeName: st.nodeName,
-        rejoinTokenHash: st.rejoinTokenHash,
-        deviceIdHash: st.deviceIdHash,
-        readyMs: st.readyMs,
-        served: st.served,
-        correctPredictions: st.correctPredictions + (scores[st.id]?.correct ?? 0),
-        status: st.kickedUntil !== null ? "kicked" : st.leaving ? "left" : "active",
-        kickedUntil: st.kickedUntil,
-        joinedAt: st.joinedAt,
-      });
-    }
-    return out;
+    return this.students.entries((id) => scores[id]?.correct ?? 0);
   }
 
   /** Snapshot now (phase changes, lesson steps, kicks); requests made while one is written coalesce into one more. */
@@ -460,16 +379,9 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       return { role: "display" };
     }
     if (this.state.phase === "ended") throw new ServerError(410, "This class has ended.");
-    const now = Date.now();
-    // Tokens and device ids are compared as hashes: that is all a resumed class has of them.
-    const tokenHash = o.rejoinToken ? sha256(o.rejoinToken) : undefined;
-    for (const h of [o.deviceId ? sha256(o.deviceId) : undefined, tokenHash]) {
-      const until = h ? this.kicked.get(h) : undefined;
-      if (until !== undefined && until > now) throw new ServerError(403, "The teacher removed you from this class. Ask them before joining again.");
-    }
+    if (this.students.isBlocked(o, Date.now())) throw new ServerError(403, "The teacher removed you from this class. Ask them before joining again.");
     const device = describeDevice(context.headers?.get?.("user-agent") ?? "");
-    const returningId = tokenHash ? this.byTokenHash.get(tokenHash) : undefined;
-    const returning = returningId ? this.students.get(returningId) : undefined;
+    const returning = o.rejoinToken ? this.students.byToken(o.rejoinToken) : undefined;
     if (returning) return { role: "student", studentId: returning.id, name: returning.name, device };
     if (this.state.locked) throw new ServerError(423, "The teacher has locked this class: no new students can join right now.");
     if (this.students.size >= this.opts.maxStudents) throw new ServerError(429, "This class is full.");
@@ -481,17 +393,16 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       if (!clean.ok) throw new ServerError(422, clean.error);
       name = clean.name;
     }
-    return { role: "student", name: uniqueNickname(name, [...this.students.values()].map((s) => s.name)), device };
+    return { role: "student", name: uniqueNickname(name, this.students.names()), device };
   }
 
   override onJoin(client: Client, rawOptions: unknown, auth: AuthResult): void {
     const o = joinOptionsSchema.safeParse(rawOptions ?? {});
     const options = o.success ? o.data : {};
     // A view per student would cost every student its own encode of every patch.
-    if (auth.role !== "student") this.attachProjector(client, auth.role);
+    if (auth.role !== "student") this.projectors.attach(client, auth.role, this.state);
     this.countPatchBytes(client);
-    const meta = { role: auth.role, bucket: this.newBucket() } as { role: Role; studentId?: string; bucket: TokenBucket };
-    this.bySession.set(client.sessionId, meta);
+    const meta = this.gate.open(client.sessionId, auth.role);
     this.emptySince = null;
     this.dirty = true;
     if (auth.role === "teacher") {
@@ -528,42 +439,13 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   }
 
   private addStudent(name: string, deviceId: string, device: string, client: Client): Student {
-    const id = randomToken(9);
-    const nodeName = nodeNameFor(name, Object.keys(this.sim.nodes).concat([...this.students.values()].map((s) => s.nodeName)));
-    const rejoinToken = randomToken(18);
-    const st: Student = {
-      id, name, nodeName, rejoinToken, rejoinTokenHash: sha256(rejoinToken), deviceIdHash: deviceId ? sha256(deviceId) : null, device,
-      sessionId: client.sessionId, connected: true, leaving: false, kickedUntil: null, joinedAt: Date.now(), readyMs: 0, served: 0, correctPredictions: 0,
-      lastYou: "", resend: true, pendingEvents: new Map(),
-    };
-    this.students.set(id, st);
-    this.byTokenHash.set(st.rejoinTokenHash, id);
-    const view = new StudentView();
-    view.id = id;
-    view.name = name;
-    view.nodeName = nodeName;
-    view.connected = true;
-    view.device = st.device;
-    this.state.students.set(id, view);
-    this.share(view);
-    this.run({ type: "addNode", name: nodeName });
+    const st = this.students.add(name, { deviceId, device, sessionId: client.sessionId, takenNodeNames: Object.keys(this.sim.nodes), now: Date.now() });
+    const view = studentView(st);
+    this.state.students.set(st.id, view);
+    this.projectors.share(view);
+    this.run({ type: "addNode", name: st.nodeName });
     this.growShopWithClass();
     return st;
-  }
-
-  /** A teacher or projector: a view that holds everything there is, and every new thing as it comes. */
-  private attachProjector(client: Client, role: Role): void {
-    const view = new StateView();
-    client.view = view;
-    this.projectorViews.add(view);
-    if (role === "teacher") view.add(this.state.teacher!);
-    this.state.students.forEach((v) => view.add(v));
-    this.state.nodes.forEach((v) => view.add(v));
-    this.state.events.forEach((v) => view.add(v));
-  }
-
-  private share(v: StudentView | NodeView | EventView): void {
-    for (const view of this.projectorViews) view.add(v);
   }
 
   /**
@@ -602,12 +484,8 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     return msg;
   }
 
-  private newBucket(): TokenBucket {
-    return new TokenBucket(this.ctx.config.MESSAGE_RATE, this.ctx.config.MESSAGE_BURST, Date.now());
-  }
-
   override async onDrop(client: Client): Promise<void> {
-    const meta = this.bySession.get(client.sessionId);
+    const meta = this.gate.get(client.sessionId);
     const st = meta?.studentId ? this.students.get(meta.studentId) : undefined;
     if (st) {
       st.connected = false;
@@ -628,7 +506,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   }
 
   override onReconnect(client: Client): void {
-    const meta = this.bySession.get(client.sessionId);
+    const meta = this.gate.get(client.sessionId);
     const st = meta?.studentId ? this.students.get(meta.studentId) : undefined;
     if (!st) return;
     st.connected = true;
@@ -640,9 +518,8 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   }
 
   override onLeave(client: Client, code?: number): void {
-    const meta = this.bySession.get(client.sessionId);
-    this.bySession.delete(client.sessionId);
-    if (client.view) this.projectorViews.delete(client.view);
+    const meta = this.gate.close(client.sessionId);
+    this.projectors.detach(client);
     const st = meta?.studentId ? this.students.get(meta.studentId) : undefined;
     if (!st || st.sessionId !== client.sessionId) return;
     st.sessionId = null;
@@ -669,35 +546,11 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     this.log.info({ role: "server" }, "class closed");
   }
 
-  /**
-   * The rate gate every message passes first, known type or not: over the rate it is refused, and a
-   * client that keeps going is disconnected. Returns the sender's session, or null when refused.
-   */
-  private admit(client: Client, type: string): { role: Role; studentId?: string; bucket: TokenBucket } | null {
-    const meta = this.bySession.get(client.sessionId);
-    if (!meta) return null;
-    if (meta.bucket.take(Date.now())) return meta;
-    if (meta.bucket.strikes > FLOOD_STRIKES) {
-      this.ctx.metrics.messages.inc({ type: isClientMessageType(type) ? type : "unknown", outcome: "flooding" });
-      this.log.warn({ role: meta.role }, "client disconnected for flooding");
-      client.leave(CloseCodes.flooding, "Too many messages: slow down.");
-    } else {
-      this.refuse(client, type, "rate_limited", "Too many messages: wait a moment.");
-    }
-    return null;
-  }
-
-  /** Every message passes the same gate: rate, size, role, schema. A mistake gets a reason, never a disconnect. */
+  /** Every message passes the same gate (message-gate.ts); what gets through is handled here. */
   private receive(client: Client, type: ClientMessageType, payload: unknown): void {
-    const meta = this.admit(client, type);
-    if (!meta) return;
-    const limit = messageSizeLimit(type);
-    if (approxSize(payload) > limit) return this.refuse(client, type, "too_large", `message larger than ${limit} bytes`);
-    if (!MESSAGE_ROLES[type].includes(meta.role)) {
-      return this.refuse(client, type, "forbidden", `a ${meta.role} may not send "${type}"`);
-    }
-    const parsed = parseClientMessage(type, payload);
-    if (!parsed.ok) return this.refuse(client, type, "invalid", parsed.reason);
+    const checked = this.gate.check(client, type, payload);
+    if (!checked) return;
+    const { session: meta, message } = checked;
     if (type === "hello") {
       this.welcome(client, this.identity(meta));
       // After the welcome: the SDK drops messages nobody listens to yet, and the page listens
@@ -714,29 +567,22 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       return;
     }
     if (type === "kubectl") {
-      const m = parsed.value as ClientMessage<"kubectl">;
+      const m = message as ClientMessage<"kubectl">;
       const reply = this.kubectl(meta, m.line, m.stdin);
       if (m.id !== undefined) reply.id = m.id;
       this.ctx.metrics.messages.inc({ type, outcome: reply.ok ? "accepted" : "refused" });
       client.send("kubectlResult", reply);
       return;
     }
-    const result = this.handle(type, parsed.value, meta.studentId);
+    const result = this.handle(type, message, meta.studentId);
     this.ctx.metrics.messages.inc({ type, outcome: result.ok ? "accepted" : "refused" });
     const reply: ResultMessage = { type, ok: result.ok };
-    if ("id" in parsed.value && parsed.value.id !== undefined) reply.id = parsed.value.id;
+    if ("id" in message && message.id !== undefined) reply.id = message.id;
     if (result.ok) reply.message = result.message;
     else reply.error = result.error;
     client.send("result", reply);
     // The next patch carries the change: one sync per patch, however many messages came in.
     if (result.ok) this.dirty = true;
-  }
-
-  private refuse(client: Client, type: string, code: ErrorMessage["code"], reason: string): void {
-    this.ctx.metrics.messages.inc({ type: isClientMessageType(type) ? type : "unknown", outcome: code });
-    if (this.state.teacher) this.state.teacher.rejectedMessages++;
-    const msg: ErrorMessage = { type, code, reason };
-    client.send("error", msg);
   }
 
   private handle(type: ClientMessageType, msg: ClientMessage<ClientMessageType>, studentId: string | undefined): CommandResult {
@@ -880,10 +726,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   private kick(studentId: string): CommandResult {
     const st = this.students.get(studentId);
     if (!st) return { ok: false, error: `no student with id "${studentId}"` };
-    const until = Date.now() + KICK_COOLDOWN_MS;
-    if (st.deviceIdHash) this.kicked.set(st.deviceIdHash, until);
-    this.kicked.set(st.rejoinTokenHash, until);
-    st.kickedUntil = until;
+    this.students.block(st, Date.now() + KICK_COOLDOWN_MS);
     if (this.sim.nodes[st.nodeName]) this.run({ type: "drain", node: st.nodeName });
     st.leaving = true;
     const client = this.clients.find((c) => c.sessionId === st.sessionId);
@@ -991,7 +834,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   /** The next patch carries the once-a-second figures and the leaderboard, whatever their timers say. */
   private forceSlowSync(): void {
     this.lastSlowSync = 0;
-    this.lastBoardSync = 0;
+    this.personal.forceBoard();
     this.dirty = true;
   }
 
@@ -1014,7 +857,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     const clock = now - this.lastClockSync >= CLOCK_SYNC_MS;
     const changed = syncState(this.sim, this.state, owners, {
       since: this.sloBaseline, slow, clock,
-      created: (v) => this.share(v),
+      created: (v) => this.projectors.share(v),
       nodeEvent: (e) => {
         const st = this.students.get(this.byNode.get(e.node) ?? "");
         if (st?.connected) st.pendingEvents.set(e.id, e);
@@ -1023,67 +866,11 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     if (clock || changed > 0) this.lastClockSync = now;
     // Only the debrief reads the wall clock: once a second is plenty.
     if (slow && this.state.wallMs !== this.wallMs) this.state.wallMs = this.wallMs;
-    this.sendPersonal(slow);
-  }
-
-  /**
-   * Each student's own figures and node events, as messages to that student alone: the state
-   * would send everyone's to everyone. Figures once a second when they change; events as they come.
-   */
-  private sendPersonal(slow: boolean): void {
-    let places: Map<string, Place> | null = null;
-    if (slow) {
-      const ranked = rankStudents(this.rankable(), { names: this.state.leaderboardNames });
-      places = ranked.places;
-      // The board's points move every second; a projector redraws it every few seconds anyway.
-      const now = Date.now();
-      if (now - this.lastBoardSync >= LEADERBOARD_SYNC_MS) {
-        this.lastBoardSync = now;
-        const board = JSON.stringify(ranked.view);
-        if (this.state.leaderboard !== board) this.state.leaderboard = board;
-      }
-    }
-    let served: Map<string, number> | null = null;
-    for (const st of this.students.values()) {
-      const client = st.connected && st.sessionId ? this.clients.getById(st.sessionId) : undefined;
-      if (!client) {
-        st.pendingEvents.clear();
-        continue;
-      }
-      if (st.resend) {
-        st.pendingEvents.clear();
-        const events = this.sim.events.filter((e) => e.node === st.nodeName).slice(-RESEND_EVENTS).map(eventSnapshot);
-        client.send("nodeEvents", { replace: true, events } satisfies NodeEventsMessage);
-      } else if (st.pendingEvents.size > 0) {
-        const events = [...st.pendingEvents.values()].map((v) => v.toJSON() as EventSnapshot);
-        st.pendingEvents.clear();
-        client.send("nodeEvents", { replace: false, events } satisfies NodeEventsMessage);
-      }
-      if (!slow && !st.resend) continue;
-      places ??= rankStudents(this.rankable(), { names: false }).places;
-      served ??= servedByNode(this.sim);
-      const place = places.get(st.id);
-      const you: YouMessage = {
-        points: place?.points ?? 0, rank: place?.rank ?? 0, of: place?.of ?? 0,
-        servedRps: Math.round((served.get(st.nodeName) ?? 0) * 10) / 10,
-      };
-      const json = JSON.stringify(you);
-      if (json !== st.lastYou || st.resend) client.send("you", you);
-      st.lastYou = json;
-      st.resend = false;
-    }
-  }
-
-  /** Every student still in the class with points, written to the teacher's and projector's views. */
-  private rankable(): { id: string; name: string; points: number }[] {
-    const out: { id: string; name: string; points: number }[] = [];
-    for (const st of this.students.values()) {
-      const p = points(st) + (this.lesson ? studentLessonPoints(this.lesson, st.id) : 0);
-      const v = this.state.students.get(st.id);
-      if (v && v.points !== p) v.points = p;
-      if (!st.leaving) out.push({ id: st.id, name: st.name, points: p });
-    }
-    return out;
+    this.personal.send({
+      state: this.state, sim: this.sim, students: () => this.students.values(),
+      pointsOf: (st) => points(st) + (this.lesson ? studentLessonPoints(this.lesson, st.id) : 0),
+      clientOf: (sessionId) => this.clients.getById(sessionId),
+    }, slow, now);
   }
 
   /**
@@ -1184,24 +971,4 @@ function describeCommand(c: Command, note?: string): string {
   const target = "node" in c && c.node ? ` ${c.node}` : "pod" in c && c.pod ? ` ${c.pod}` : "app" in c && c.app ? ` ${c.app}` : "deployment" in c ? ` ${c.deployment}` : "service" in c ? ` ${c.service}` : "";
   const random = (c.type === "killNode" || c.type === "partitionNode" || c.type === "crashContainer" || c.type === "leakMemory") && !("node" in c && c.node) && !("pod" in c && c.pod);
   return random && note ? `${c.type}: ${note}` : `${c.type}${target}`;
-}
-
-function eventSnapshot(e: ClusterState["events"][number]): EventSnapshot {
-  return { id: e.id, type: e.type, reason: e.reason, object: e.object, node: e.node ?? "", message: e.message, count: e.count, atMs: e.lastMs };
-}
-
-function approxSize(payload: unknown): number {
-  try {
-    return JSON.stringify(payload ?? null).length;
-  } catch {
-    return Infinity;
-  }
-}
-
-/** A short, non-identifying description of the student's device for the teacher's roster. */
-function describeDevice(ua: string): string {
-  if (!ua) return "unknown device";
-  const os = /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Windows/.test(ua) ? "Windows" : /Mac OS/.test(ua) ? "macOS" : /CrOS/.test(ua) ? "ChromeOS" : /Linux/.test(ua) ? "Linux" : "other";
-  const browser = /Edg\//.test(ua) ? "Edge" : /Chrome\//.test(ua) ? "Chrome" : /Firefox\//.test(ua) ? "Firefox" : /Safari\//.test(ua) ? "Safari" : "browser";
-  return `${browser} on ${os}`;
 }

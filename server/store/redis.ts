@@ -262,7 +262,7 @@ export class RedisClassStore implements ClassStore, ClassOwnership {
     } catch (err) {
       const msg = (err as Error).message;
       if (msg.includes(NOT_FOUND)) throw new ClassNotFoundError(String(args[0]));
-      if (msg.includes(EXISTS)) throw new Error(`a class with the code ${String(args[0])} is already in the store`);
+      if (msg.includes(EXISTS)) throw new Error(`a class with the code ${String(args[0])} is already in the store`, { cause: err });
       throw err;
     }
   }

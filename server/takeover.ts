@@ -13,14 +13,36 @@
 import { matchMaker } from "@colyseus/core";
 import { isSharedStore, type ClassMeta, type ClassStore } from "./store/index.ts";
 
+/** What ClassOwners asks of Colyseus's matchmaker (a stand-in in tests). */
+export interface Cluster {
+  /** This process's id. */
+  processId(): string;
+  /** The process holding a room of that id, per the matchmaking driver. */
+  roomProcess(roomId: string): Promise<string | undefined>;
+  /** Processes listening on their IPC channel now. */
+  listening(): Promise<Set<string>>;
+  /** Colyseus's health check: false for a process that did not answer (its rooms are then removed). */
+  healthCheck(processId: string): Promise<boolean>;
+}
+
+export const colyseusCluster: Cluster = {
+  processId: () => matchMaker.processId,
+  roomProcess: async (roomId) => (await matchMaker.getRoomById(roomId))?.processId,
+  listening: async () => new Set((await matchMaker.presence.channels("p:*")).map((c) => c.slice(2))),
+  // Times out (2 s) for a dead process, and then clears its rooms from the driver.
+  healthCheck: async (processId) => Boolean(await matchMaker.healthCheckProcessId(processId)),
+};
+
 export class ClassOwners {
   private readonly store: ClassStore;
+  private readonly cluster: Cluster;
   /** Liveness answers of the current sweep: a dead process costs one health check per sweep, not per class. */
   private alive = new Map<string, Promise<boolean>>();
   private channels: Promise<Set<string>> | null = null;
 
-  constructor(store: ClassStore) {
+  constructor(store: ClassStore, cluster: Cluster = colyseusCluster) {
     this.store = store;
+    this.cluster = cluster;
   }
 
   get shared(): boolean {
@@ -37,10 +59,9 @@ export class ClassOwners {
     let answer = this.alive.get(processId);
     if (!answer) {
       answer = (async () => {
-        this.channels ??= matchMaker.presence.channels("p:*").then((list) => new Set(list));
-        if ((await this.channels).has(`p:${processId}`)) return true;
-        // Times out (2 s) for a dead process, and then clears its rooms from the driver.
-        return Boolean(await matchMaker.healthCheckProcessId(processId));
+        this.channels ??= this.cluster.listening();
+        if ((await this.channels).has(processId)) return true;
+        return this.cluster.healthCheck(processId);
       })();
       this.alive.set(processId, answer);
     }
@@ -53,7 +74,7 @@ export class ClassOwners {
     if (!isSharedStore(store)) return;
     // A fresh code has no owner, unless a class that failed to open left one behind.
     const previous = await store.classOwner(code);
-    if (!(await store.claimClass(code, matchMaker.processId, previous))) throw new Error(`class ${code} was claimed by another process`);
+    if (!(await store.claimClass(code, this.cluster.processId(), previous))) throw new Error(`class ${code} was claimed by another process`);
   }
 
   /**
@@ -61,9 +82,9 @@ export class ClassOwners {
    * its recorded owner. False for a class that lives on, here or in another live process.
    */
   async take(meta: ClassMeta): Promise<boolean> {
-    const me = matchMaker.processId;
-    const room = await matchMaker.getRoomById(meta.code);
-    if (room && (room.processId === me || (await this.isAlive(room.processId)))) return false;
+    const me = this.cluster.processId();
+    const holder = await this.cluster.roomProcess(meta.code);
+    if (holder && (holder === me || (await this.isAlive(holder)))) return false;
     const store = this.store;
     if (!isSharedStore(store)) return true;
     const owner = await store.classOwner(meta.code);

@@ -13,6 +13,7 @@ import { stateHash } from "../../shared/sim/index.ts";
 import { RedisClassStore, SqliteClassStore, createClassStore, isSharedStore, loadStoreConfig, type ClassStore } from "../../server/store/index.ts";
 import { ConfigError, loadConfig } from "../../server/config.ts";
 import { resumeState } from "../../server/reports/replay.ts";
+import { ClassOwners, type Cluster } from "../../server/takeover.ts";
 import { findRedis, startRedis, type RedisServer } from "../scale/redis-server.ts";
 import { describeClassStore } from "./contract.ts";
 import { LiveSim, classroomState, newClass, rosterEntry, runningRoom, stats } from "./helpers.ts";
@@ -146,6 +147,75 @@ describe.skipIf(!REDIS)("Redis class store", () => {
     expect(await store.classOwner("ABC123")).toBe(b ? "b" : "c");
     expect(await store.claimClass("ABC123", "d", null)).toBe(false);
     await store.close();
+  });
+
+  describe("takeover decisions (server/takeover.ts) over the owner record", () => {
+    /** A cluster view: which processes live, which holds which room; health checks are counted. */
+    function cluster(me: string, live: string[], rooms: Record<string, string> = {}): Cluster & { checks: string[] } {
+      const checks: string[] = [];
+      return {
+        checks,
+        processId: () => me,
+        roomProcess: async (id) => rooms[id],
+        listening: async () => new Set(live),
+        healthCheck: async (pid) => {
+          checks.push(pid);
+          return live.includes(pid);
+        },
+      };
+    }
+
+    it("two processes that both find the owner gone: exactly one takes the class", async () => {
+      const store = new RedisClassStore({ redis: redis!.url, prefix: prefix() });
+      const meta = await store.createClass(newClass("ABC123"));
+      await new ClassOwners(store, cluster("a", ["a"])).own("ABC123");
+      expect(await store.classOwner("ABC123")).toBe("a");
+      const b = new ClassOwners(store, cluster("b", ["b", "c"]));
+      const c = new ClassOwners(store, cluster("c", ["b", "c"]));
+      const got = await Promise.all([b.take(meta), c.take(meta)]);
+      expect(got.filter(Boolean)).toHaveLength(1);
+      expect(await store.classOwner("ABC123")).toBe(got[0] ? "b" : "c");
+      // And neither takes it again while the new owner lives.
+      b.beginSweep();
+      c.beginSweep();
+      expect(await Promise.all([b.take(meta), c.take(meta)])).toEqual([false, false]);
+      await store.close();
+    });
+
+    it("leaves a class whose owner or room holder lives, and asks a health check only of processes not listening", async () => {
+      const store = new RedisClassStore({ redis: redis!.url, prefix: prefix() });
+      const meta = await store.createClass(newClass("ABC123"));
+      await store.claimClass("ABC123", "a", null);
+      // A is in its graceful shutdown: its room is gone but it still answers.
+      const view = cluster("b", ["b"]);
+      view.healthCheck = async (pid) => {
+        view.checks.push(pid);
+        return pid === "a";
+      };
+      const owners = new ClassOwners(store, view);
+      expect(await owners.take(meta)).toBe(false);
+      expect(view.checks).toEqual(["a"]);
+      // A room in a live process (listening): no health check needed.
+      const busy = cluster("b", ["b", "x"], { ABC123: "x" });
+      expect(await new ClassOwners(store, busy).take(meta)).toBe(false);
+      expect(busy.checks).toEqual([]);
+      // Our own class, being created or resumed here: not taken twice.
+      expect(await new ClassOwners(store, cluster("a", ["a"])).take(meta)).toBe(false);
+      // A room left in the driver by a dead process, and a dead owner: taken, one health check for both.
+      const after = cluster("b", ["b"], { ABC123: "a" });
+      expect(await new ClassOwners(store, after).take(meta)).toBe(true);
+      expect(after.checks).toEqual(["a"]);
+      expect(await store.classOwner("ABC123")).toBe("b");
+      await store.close();
+    });
+
+    it("with SQLite (one process per file) a class without a live room is simply taken", async () => {
+      const sqlite = new SqliteClassStore({ path: ":memory:" });
+      const meta = await sqlite.createClass(newClass("ABC123"));
+      expect(await new ClassOwners(sqlite, cluster("b", ["b"])).take(meta)).toBe(true);
+      expect(await new ClassOwners(sqlite, cluster("b", ["b"], { ABC123: "b" })).take(meta)).toBe(false);
+      await sqlite.close();
+    });
   });
 
   it("is chosen with STORE_DRIVER=redis, on STORE_REDIS_URL or else REDIS_URL", async () => {

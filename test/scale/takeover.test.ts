@@ -214,4 +214,31 @@ describe.skipIf(!REDIS)("three server processes sharing one Redis store", () => 
     const started = logLines(b.proc.stdout()).find((l) => /listening/.test(l.msg));
     expect(started?.store).toBe(`redis redis://:***@127.0.0.1:${redis!.port}/0`);
   }, 120_000);
+
+  it("a rollout: the process SIGTERMed saves its class and exits, and the one left takes it over", async () => {
+    const [, b, c] = games as [Game, Game, Game];
+    const cls = await createClass(c, { seed: 4 });
+    const kim = await join(b, cls.code, { name: "Kim" });
+    const w = await welcomeOf(kim);
+    await storeUntil(cls.code, (l) => l.roster.some((e) => e.id === w.studentId), "Kim on the roster");
+    const ownerOnC = await store!.classOwner(cls.code);
+    const classesOnB = await gauge(b, "container_city_classes");
+    // The first test's class may be on C too: every class of C's moves to B.
+    const classesOnC = await gauge(c, "container_city_classes");
+    // Kim's browser is told the class is saved and comes back by itself; this client rejoins by hand.
+    abandon([kim]);
+    c.proc.child.kill("SIGTERM");
+    expect((await c.proc.exited).code).toBe(0);
+    expect(logLines(c.proc.stdout()).filter((l) => l.level >= 50), "c: error lines").toEqual([]);
+
+    const again = await joinWhenBack(b, cls.code, { rejoinToken: w.rejoinToken });
+    expect(await welcomeOf(again)).toMatchObject({ studentId: w.studentId, nodeName: w.nodeName });
+    const end = Date.now() + 15_000;
+    while ((await gauge(b, "container_city_classes")) !== classesOnB + classesOnC) {
+      if (Date.now() > end) throw new Error(`B holds ${await gauge(b, "container_city_classes")} classes, not ${classesOnB} + ${classesOnC}`);
+      await sleep(200);
+    }
+    expect(await store!.classOwner(cls.code)).not.toBe(ownerOnC);
+    expect((await store!.getClass(cls.code))!.endedAt).toBeNull();
+  }, 60_000);
 });

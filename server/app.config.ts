@@ -26,6 +26,7 @@ import { createClassStore, type ClassMeta, type ClassStore } from "./store/index
 import { finishClass, loadReport, toCSV, toJSON, toMarkdownPostmortem } from "./reports/index.ts";
 import { scaleOptions } from "./scale.ts";
 import { replayRoute } from "./reports/replay-routes.ts";
+import { ClassOwners } from "./takeover.ts";
 
 /**
  * A class's full state (sent to every late joiner) outgrows the schema encoder's 16 KB default at
@@ -44,7 +45,9 @@ export interface App {
   /**
    * Boot maintenance, once the server listens: the retention clean-up, then every class left open
    * by a restart or a crash re-created from the store (paused, same code and teacher key), and
-   * those idle for longer than IDLE_TIMEOUT_SECONDS ended with their report instead.
+   * those idle for longer than IDLE_TIMEOUT_SECONDS ended with their report instead. With a store
+   * shared by several processes, only classes whose process is gone (server/takeover.ts), and the
+   * same again every few seconds: a class whose process died is taken over by a live one.
    */
   resumeClasses(): Promise<ResumeSummary>;
   /** Stop the timers and close the store; the default onShutdown calls it (call it from yours if you replace it). */
@@ -61,6 +64,8 @@ export interface ResumeSummary {
 
 /** How often old classes are deleted when STORE_RETENTION_DAYS > 0. */
 const RETENTION_EVERY_MS = 6 * 60 * 60 * 1000;
+/** How often a process sharing its store looks for classes whose process is gone. */
+const TAKEOVER_EVERY_MS = 5000;
 const REPORT_FORMATS = {
   json: { type: "application/json; charset=utf-8", render: toJSON },
   csv: { type: "text/csv; charset=utf-8", render: (r: Parameters<typeof toCSV>[0]) => toCSV(r) },
@@ -91,7 +96,7 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
   const store = opts.store ?? createClassStore(config);
   const ctx: ServerContext = {
     config, logger, metrics, codeSetKey: "container-city:class-codes", shuttingDown: false, lessons: loadLessons(logger),
-    store, persistent: config.STORE_PATH !== ":memory:",
+    store, persistent: config.STORE_DRIVER === "redis" || config.STORE_PATH !== ":memory:",
   };
   ClassRoom.context = ctx;
   const background = new Set<Promise<unknown>>();
@@ -111,6 +116,8 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
     }
   }
   const retentionTimer = config.STORE_RETENTION_DAYS > 0 ? setInterval(() => void track(retention()), RETENTION_EVERY_MS).unref() : null;
+  const owners = new ClassOwners(store);
+  let takeoverTimer: NodeJS.Timeout | null = null;
 
   const security = createHttpSecurity(config);
   const transport = new WebSocketTransport({ maxPayload: MAX_WS_PAYLOAD });
@@ -179,6 +186,7 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
           maxStudents: Math.min(body.data.maxStudents ?? config.MAX_STUDENTS_PER_CLASS, config.MAX_STUDENTS_PER_CLASS),
         };
         try {
+          await owners.own(code);
           await matchMaker.createRoom(ROOM_NAME, options);
         } catch (err) {
           await presence.srem(ctx.codeSetKey, code);
@@ -286,17 +294,19 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
     return listening;
   }) as typeof server.listen;
 
-  async function resumeClasses(): Promise<ResumeSummary> {
-    await retention();
+  /** Resume (or end, when idle too long) every open class of the store that is no live process's. */
+  async function sweep(): Promise<ResumeSummary> {
     const summary: ResumeSummary = { resumed: [], failed: [], stale: [], finishing: Promise.resolve() };
     const since = Date.now() - config.IDLE_TIMEOUT_SECONDS * 1000;
     const stale: ClassMeta[] = [];
+    owners.beginSweep();
     for (const meta of await store.listOpenClasses(0)) {
+      if (ctx.shuttingDown) break;
+      if (!(await owners.take(meta))) continue;
       if (meta.updatedAt < since) {
         stale.push(meta);
         continue;
       }
-      if (await matchMaker.getRoomById(meta.code)) continue;
       const displayKey = randomToken(18);
       const options: ClassRoomOptions = {
         code: meta.code,
@@ -338,10 +348,25 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
     return summary;
   }
 
+  async function resumeClasses(): Promise<ResumeSummary> {
+    await retention();
+    const summary = await sweep();
+    if (owners.shared && !takeoverTimer) {
+      let sweeping = false;
+      takeoverTimer = setInterval(() => {
+        if (sweeping || ctx.shuttingDown) return;
+        sweeping = true;
+        void track(sweep().catch((err: unknown) => logger.error({ err }, "could not look for classes to take over"))).finally(() => (sweeping = false));
+      }, TAKEOVER_EVERY_MS).unref();
+    }
+    return summary;
+  }
+
   let closing: Promise<void> | null = null;
   function close(): Promise<void> {
     closing ??= (async () => {
       if (retentionTimer) clearInterval(retentionTimer);
+      if (takeoverTimer) clearInterval(takeoverTimer);
       await security.close();
       while (background.size > 0) await Promise.allSettled([...background]);
       await store.close();

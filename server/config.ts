@@ -3,7 +3,7 @@
  * line naming the variable, so an operator fixes them all in one go instead of one per restart.
  */
 import { z } from "zod";
-import { storeEnvShape } from "./store/config.ts";
+import { checkStoreEnv, storeEnvShape } from "./store/config.ts";
 import { redactUrl } from "./scale.ts";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -38,12 +38,13 @@ const envSchema = z.object({
   DEFAULT_COMPRESSION: z.coerce.number().min(1).max(120).default(20),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
   TRUST_PROXY: bool.default(false),
-  /** STORE_DRIVER, STORE_PATH, STORE_SNAPSHOT_SECONDS, STORE_RETENTION_DAYS, STORE_SNAPSHOT_ENCODING. */
+  /** STORE_DRIVER, STORE_PATH, STORE_REDIS_URL, STORE_SNAPSHOT_SECONDS, STORE_RETENTION_DAYS, STORE_SNAPSHOT_ENCODING. */
   ...storeEnvShape,
 }).superRefine((c, ctx) => {
   // Without it a student who joins through another process is sent to that process's own address,
   // where the class is not, and the join fails with "seat reservation expired".
   if (c.REDIS_URL && !c.PUBLIC_ADDRESS) ctx.addIssue({ code: "custom", path: ["PUBLIC_ADDRESS"], message: "required with REDIS_URL: the host[:port][/path] at which browsers reach this process" });
+  checkStoreEnv(c, ctx);
 });
 
 export type Config = z.infer<typeof envSchema>;
@@ -52,7 +53,7 @@ export class ConfigError extends Error {}
 
 /** A value as an error line shows it: a Redis URL without its password. */
 function shown(name: string, value: string | undefined): string {
-  return JSON.stringify(name === "REDIS_URL" && value !== undefined ? redactUrl(value) : value);
+  return JSON.stringify((name === "REDIS_URL" || name === "STORE_REDIS_URL") && value !== undefined ? redactUrl(value) : value);
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

@@ -2,7 +2,8 @@
 // interrupted, and leave cleanly on SIGTERM (the classes are saved to be resumed, not ended).
 import { ConfigError, loadConfig } from "./config.ts";
 import { createApp } from "./app.config.ts";
-import { describeScale } from "./scale.ts";
+import { describeScale, redactUrl } from "./scale.ts";
+import { describeStore } from "./store/index.ts";
 
 const HARD_EXIT_MS = 10_000;
 
@@ -44,7 +45,7 @@ server.onShutdown(async () => {
 });
 
 await server.listen(config.PORT, config.HOST);
-ctx.logger.info({ port: config.PORT, host: config.HOST, store: config.STORE_PATH, ...describeScale(config) }, `Container City is listening on http://localhost:${config.PORT}`);
+ctx.logger.info({ port: config.PORT, host: config.HOST, store: describeStore(config, redactUrl), ...describeScale(config) }, `Container City is listening on http://localhost:${config.PORT}`);
 try {
   await app.resumeClasses();
 } catch (err) {

@@ -1,8 +1,8 @@
 /**
  * What a class leaves behind: who was there, the cluster as it last was, every command that shaped
  * it, what the students predicted, and the final report. The store is an interface so that the
- * embedded SQLite file (one server, a school's machine) can later be swapped for Redis (several
- * processes sharing classes) without the room or the HTTP routes noticing.
+ * embedded SQLite file (one server, a school's machine) can be swapped for Redis (several processes
+ * sharing classes) without the room or the HTTP routes noticing.
  *
  * Every method returns a promise even though SQLite answers synchronously: a network store cannot,
  * and callers written against promises keep working when it arrives. Two promises every
@@ -10,18 +10,8 @@
  * connection, pipelined), and saveSnapshot reads the state before it returns, because the
  * simulation mutates it in place on the next tick.
  *
- * Redis mapping, for whoever writes that implementation (keys prefixed `cc:`):
- *   class:{code}              HASH   meta columns (teacherKeyHash, mode, seed, run, createdAt, ...)
- *   class:{code}:roster       HASH   student id -> RosterEntry JSON
- *   class:{code}:snapshot     HASH   run, clusterMs, stateHash, commandCount, encoding, state, room
- *   class:{code}:log:{run}    LIST   command JSON in seq order (RPUSH; seq = index, so retries are
- *                                    made idempotent with a Lua LLEN check)
- *   class:{code}:samples:{run} ZSET  score t, member sample JSON
- *   class:{code}:events:{run}  HASH  event id -> KubeEvent JSON (HSET is the upsert)
- *   class:{code}:predictions  HASH   questionId/studentId -> PredictionResult JSON
- *   class:{code}:report       STRING report JSON
- *   teacher:{hash}            ZSET   score createdAt, member code (listClasses)
- *   classes:activity          ZSET   score max(endedAt, updatedAt), member code (deleteOlderThan)
+ * Two implementations: SqliteClassStore (sqlite.ts, one process per file) and RedisClassStore
+ * (redis.ts, shared by every process; its key layout is described at the top of that file).
  */
 import type { Command, HistorySample, KubeEvent, ClusterState, Mode } from "../../shared/sim/index.ts";
 import type { Phase } from "../../shared/protocol/messages.ts";
@@ -211,4 +201,19 @@ export class ClassNotFoundError extends Error {
     super(`class ${code} is not in the store`);
     this.name = "ClassNotFoundError";
   }
+}
+
+/**
+ * What a store shared by several server processes (Redis) adds: which process runs each class, so
+ * that exactly one process takes over a class whose own process is gone (server/takeover.ts).
+ */
+export interface ClassOwnership {
+  /** The Colyseus processId recorded as running the class, or null. */
+  classOwner(code: string): Promise<string | null>;
+  /** Record `processId` as the owner if the owner is still `expected` (null: none); true when it now is. */
+  claimClass(code: string, processId: string, expected: string | null): Promise<boolean>;
+}
+
+export function isSharedStore(store: ClassStore): store is ClassStore & ClassOwnership {
+  return typeof (store as Partial<ClassOwnership>).claimClass === "function";
 }

@@ -15,6 +15,11 @@ export interface PublicPredictionView {
   /** Choice questions only; whichNode answers are building (node) names. */
   options: { id: string; text: Text }[] | null;
   status: "open" | "revealed" | "cancelled";
+  /**
+   * How many students have answered so far: a count only, never who or what, so the projector
+   * and the students can see the class's progress while the question is open.
+   */
+  answered: number;
   discussion: boolean;
   /** After the reveal only. */
   correct: string[] | null;
@@ -90,6 +95,7 @@ function predictionView(state: LessonState, step: Step): PublicPredictionView | 
     question: p.question,
     options: p.kind === "choice" ? p.options.map((o) => ({ id: o.id, text: o.text })) : null,
     status: ps.status,
+    answered: Object.keys(ps.answers).length,
     discussion: p.kind === "choice" && p.answer === null,
     correct: revealed ? ps.correct : null,
     explanation: revealed ? p.explanation : null,

@@ -156,7 +156,7 @@ function view(stepId: string, status: PublicPredictionView["status"] | null, pha
   return {
     step: { id: stepId, title: { en: stepId, vi: stepId }, studentText: { en: "", vi: "" }, phase, studentActions: [], showImage: null },
     prediction: status
-      ? { stepId, kind: "choice", question: { en: "?", vi: "?" }, options: OPTIONS, status, discussion: false, correct: null, explanation: null, results: null }
+      ? { stepId, kind: "choice", question: { en: "?", vi: "?" }, options: OPTIONS, status, answered: 0, discussion: false, correct: null, explanation: null, results: null }
       : null,
     lastReveal: null,
   };

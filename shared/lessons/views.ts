@@ -55,9 +55,15 @@ export interface PublicLessonView {
 export interface TeacherLessonView extends PublicLessonView {
   teacherNotes: Text | null;
   waitingFor: Waiting;
-  /** Human-readable trigger of the current step, and of its reveal. */
+  /** The current step's trigger and its reveal's, in English words (logs, tools, tests). */
   trigger: string | null;
   revealWhen: string | null;
+  /**
+   * The same two as data, for the teacher's page to say in the teacher's language: the step's
+   * trigger, and its question's reveal ("stepEnd": when the step ends; null: no question).
+   */
+  triggerSpec: Trigger | null;
+  revealSpec: Trigger | "stepEnd" | null;
   /** Cluster time the step started and its action began (0 = not yet). */
   stepStartedAtMs: number;
   actionAtMs: number;
@@ -142,6 +148,8 @@ export function teacherLessonView(state: LessonState): TeacherLessonView {
     waitingFor: waitingFor(state),
     trigger: step ? describeTrigger(step.trigger) : null,
     revealWhen: step && p ? describeTrigger(revealTriggerOf(step)) ?? "when the step ends" : null,
+    triggerSpec: step?.trigger ?? null,
+    revealSpec: step && p ? revealTriggerOf(step) ?? "stepEnd" : null,
     stepStartedAtMs: state.stepStartedAtMs ?? 0,
     actionAtMs: state.actionAtMs ?? 0,
     expected: !p ? null : p.kind === "choice" ? p.answer ?? "(discussion: every answer earns participation points)" : `${p.resolve}${p.app ? ` of ${p.app}` : ""}`,

@@ -2,14 +2,15 @@
  * A bot student: joins a class like a phone on classroom Wi-Fi and plays its node. It keeps its
  * connection most of the time, loses it now and then and lets the SDK bring it back, sometimes
  * cordons or drains its own node, and in the Compose round restarts its crashed containers after
- * a human pause. Teachers use it (through server/bots.ts) to demo with a handful of people; tests
+ * a human pause. Given an answering strategy, it also answers the lesson's questions. Teachers use it (through server/bots.ts) to demo with a handful of people; tests
  * and load benchmarks use it to put real, flaky WebSocket clients in front of the server.
  *
  * Every decision draws from `random`, split into one stream per concern, so a seed replays the
  * same schedule of drops and actions whatever the network does to the timing of the others.
  */
 import { Client, CloseCode, MatchMakeError, type Room } from "@colyseus/sdk";
-import { CloseCodes, type ErrorMessage, type JoinOptions, type ResultMessage, type WelcomeMessage } from "../shared/protocol/messages.ts";
+import { CloseCodes, type ErrorMessage, type JoinOptions, type ResultMessage, type WelcomeMessage, type YouMessage } from "../shared/protocol/messages.ts";
+import type { PublicLessonView, PublicPredictionView } from "../shared/lessons/views.ts";
 import { nextFloat, seedRng } from "../shared/sim/rng.ts";
 
 export interface BotBehaviour {
@@ -62,6 +63,15 @@ export interface BotOptions {
   log?: (line: string) => void;
   /** How long the first join and its welcome may take. */
   joinTimeoutMs?: number;
+  /**
+   * How the bot answers a lesson's open question: an option id (choice) or a node name (whichNode),
+   * or null for "not now". Asked again every WATCH_MS while the question stays open, with the
+   * class state (nodes, pods) to look at; a new answer replaces the previous one, as a student
+   * changing their mind before the reveal would. Without it the bot never answers. (A step the
+   * teacher repeats asks again, but the public view does not say so: the bot answers it again
+   * only if its answer changes.)
+   */
+  answer?: (question: PublicPredictionView, city: AnyState, me: StudentWelcome) => string | null;
 }
 
 export type BotStatus = "connected" | "reconnecting" | "rejoining" | "gone" | "stopped";
@@ -83,6 +93,10 @@ export interface BotStats {
   errors: Partial<Record<ErrorMessage["code"], number>>;
   /** Welcomes after a return that named another student or node: the server lost our identity. */
   identityChanges: number;
+  /** answer messages sent (a changed answer counts again), and the server's verdicts on them. */
+  answersSent: number;
+  answersOk: number;
+  answersRefused: number;
 }
 
 export interface StudentWelcome extends WelcomeMessage {
@@ -101,6 +115,10 @@ export interface Bot {
   readonly goneReason: string | null;
   readonly stats: Readonly<BotStats>;
   readonly behaviour: Readonly<BotBehaviour>;
+  /** The latest `you` message: this student's own points and place (null before the first). */
+  readonly you: YouMessage | null;
+  /** By step id: the last answer this bot sent to that step's question. */
+  readonly answers: Readonly<Record<string, string>>;
   /** Change knobs while running; the drop and action schedules restart from the new rates. */
   setBehaviour(patch: Partial<BotBehaviour>): void;
   /**
@@ -174,7 +192,13 @@ class StudentBot implements Bot {
   private reason: string | null = null;
   private readonly counters: BotStats = {
     drops: 0, reconnects: 0, rejoins: 0, actionsSent: 0, actionsOk: 0, actionsRefused: 0, restarts: 0, errors: {}, identityChanges: 0,
+    answersSent: 0, answersOk: 0, answersRefused: 0,
   };
+  private latestYou: YouMessage | null = null;
+  private readonly sent: Record<string, string> = {};
+  /** The public lesson view last parsed, and the string it came from (parsed again only when it changes). */
+  private lessonJson = "";
+  private lessonView: PublicLessonView | null = null;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   /** Pending sleeps of the rejoin loop, woken by halt() so that stop() never waits on them. */
   private readonly sleepers = new Set<() => void>();
@@ -223,6 +247,12 @@ class StudentBot implements Bot {
   get behaviour(): Readonly<BotBehaviour> {
     return this.knobs;
   }
+  get you(): YouMessage | null {
+    return this.latestYou;
+  }
+  get answers(): Readonly<Record<string, string>> {
+    return this.sent;
+  }
 
   private get label(): string {
     return this.latest?.nodeName ?? this.opts.name ?? "bot";
@@ -247,7 +277,10 @@ class StudentBot implements Bot {
     this.log(`joined as ${this.opts.name ?? "(generated name)"} on node ${this.latest.nodeName}`);
     this.scheduleDrop();
     this.scheduleAction();
-    this.watcher = setInterval(() => this.watchContainers(), WATCH_MS);
+    this.watcher = setInterval(() => {
+      this.watchContainers();
+      this.watchLesson();
+    }, WATCH_MS);
   }
 
   setBehaviour(patch: Partial<BotBehaviour>): void {
@@ -297,7 +330,19 @@ class StudentBot implements Bot {
     room.reconnection.minUptime = this.knobs.minUptimeMs;
     this.sdkDefaults = { minDelay: room.reconnection.minDelay, maxDelay: room.reconnection.maxDelay, enabled: room.reconnection.enabled };
     room.onMessage("welcome", (w: WelcomeMessage) => this.checkIdentity(w));
+    room.onMessage("you", (m: YouMessage) => (this.latestYou = m));
+    // Events about our own node: the bot has no screen to show them on, but listening keeps the
+    // SDK from warning about an unhandled message on every one.
+    room.onMessage("nodeEvents", () => undefined);
     room.onMessage("result", (r: ResultMessage) => {
+      if (r.type === "answer") {
+        if (r.ok) this.counters.answersOk++;
+        else {
+          this.counters.answersRefused++;
+          this.log(`answer refused: ${r.error ?? "?"}`);
+        }
+        return;
+      }
       if (r.type !== "nodeAction") return;
       if (r.ok) this.counters.actionsOk++;
       else {
@@ -558,6 +603,31 @@ class StudentBot implements Bot {
       this.log(`sees ${service} ${c.status}/${c.health}; restarts it in ${Math.round(delay)} ms`);
       this.later(delay, () => this.restart(service));
     });
+  }
+
+  /** An open question: ask the strategy, and send its answer when it is new for this question. */
+  private watchLesson(): void {
+    const strategy = this.opts.answer;
+    if (!strategy || !this.connected()) return;
+    const s = this.classState;
+    const json: unknown = s?.lesson;
+    if (typeof json !== "string" || json === "") return;
+    if (json !== this.lessonJson) {
+      this.lessonJson = json;
+      try {
+        this.lessonView = JSON.parse(json) as PublicLessonView;
+      } catch {
+        this.lessonView = null;
+      }
+    }
+    const q = this.lessonView?.prediction;
+    if (!q || q.status !== "open") return;
+    const answer = strategy(q, s, this.latest);
+    if (answer === null || this.sent[q.stepId] === answer) return;
+    this.sent[q.stepId] = answer;
+    this.current.send("answer", { id: `bot-${++this.seq}`, stepId: q.stepId, answer });
+    this.counters.answersSent++;
+    this.log(`answers ${answer} to ${q.stepId}`);
   }
 
   private restart(service: string): void {

@@ -15,6 +15,11 @@ export interface PublicPredictionView {
   /** Choice questions only; whichNode answers are building (node) names. */
   options: { id: string; text: Text }[] | null;
   status: "open" | "revealed" | "cancelled";
+  /**
+   * How many students have answered so far: a count only, never who or what, so the projector
+   * and the students can see the class's progress while the question is open.
+   */
+  answered: number;
   discussion: boolean;
   /** After the reveal only. */
   correct: string[] | null;
@@ -50,9 +55,15 @@ export interface PublicLessonView {
 export interface TeacherLessonView extends PublicLessonView {
   teacherNotes: Text | null;
   waitingFor: Waiting;
-  /** Human-readable trigger of the current step, and of its reveal. */
+  /** The current step's trigger and its reveal's, in English words (logs, tools, tests). */
   trigger: string | null;
   revealWhen: string | null;
+  /**
+   * The same two as data, for the teacher's page to say in the teacher's language: the step's
+   * trigger, and its question's reveal ("stepEnd": when the step ends; null: no question).
+   */
+  triggerSpec: Trigger | null;
+  revealSpec: Trigger | "stepEnd" | null;
   /** Cluster time the step started and its action began (0 = not yet). */
   stepStartedAtMs: number;
   actionAtMs: number;
@@ -90,6 +101,7 @@ function predictionView(state: LessonState, step: Step): PublicPredictionView | 
     question: p.question,
     options: p.kind === "choice" ? p.options.map((o) => ({ id: o.id, text: o.text })) : null,
     status: ps.status,
+    answered: Object.keys(ps.answers).length,
     discussion: p.kind === "choice" && p.answer === null,
     correct: revealed ? ps.correct : null,
     explanation: revealed ? p.explanation : null,
@@ -136,6 +148,8 @@ export function teacherLessonView(state: LessonState): TeacherLessonView {
     waitingFor: waitingFor(state),
     trigger: step ? describeTrigger(step.trigger) : null,
     revealWhen: step && p ? describeTrigger(revealTriggerOf(step)) ?? "when the step ends" : null,
+    triggerSpec: step?.trigger ?? null,
+    revealSpec: step && p ? revealTriggerOf(step) ?? "stepEnd" : null,
     stepStartedAtMs: state.stepStartedAtMs ?? 0,
     actionAtMs: state.actionAtMs ?? 0,
     expected: !p ? null : p.kind === "choice" ? p.answer ?? "(discussion: every answer earns participation points)" : `${p.resolve}${p.app ? ` of ${p.app}` : ""}`,

@@ -3,10 +3,12 @@ import { describe, expect, it } from "vitest";
 import { en } from "../../client/src/i18n/en.ts";
 import { vi } from "../../client/src/i18n/vi.ts";
 import {
-  AnswerMemory, answerBars, controlsEnabled, formatMiB, layerRows, leaderboard, lessonsForMode, nextButton, outcomeOf, textIn, viewReader, waitingKey,
+  AnswerMemory, answerBars, answeredOf, controlsEnabled, describeTrigger, formatMiB, layerRows, leaderboard, lessonsForMode, nextButton, outcomeOf, textIn, viewReader, waitingKey,
   type PublicLesson, type SmallStorage,
 } from "../../client/src/ui/lesson-model.ts";
 import type { PublicPredictionView } from "../../shared/lessons/views.ts";
+import type { Condition, ConditionType, Trigger } from "../../shared/lessons/schema.ts";
+import { translator } from "../../client/src/ui/format.ts";
 import { rankStudents } from "../../shared/game/leaderboard.ts";
 
 const opt = (id: string, en: string, vi = `${en} (vi)`) => ({ id, text: { en, vi } });
@@ -156,7 +158,7 @@ function view(stepId: string, status: PublicPredictionView["status"] | null, pha
   return {
     step: { id: stepId, title: { en: stepId, vi: stepId }, studentText: { en: "", vi: "" }, phase, studentActions: [], showImage: null },
     prediction: status
-      ? { stepId, kind: "choice", question: { en: "?", vi: "?" }, options: OPTIONS, status, discussion: false, correct: null, explanation: null, results: null }
+      ? { stepId, kind: "choice", question: { en: "?", vi: "?" }, options: OPTIONS, status, answered: 0, discussion: false, correct: null, explanation: null, results: null }
       : null,
     lastReveal: null,
   };
@@ -237,5 +239,86 @@ describe("small helpers", () => {
     });
     expect(rows.map((r) => [r.step, r.share])).toEqual([["FROM debian", 0.75], ["COPY . /app", 0.25]]);
     expect([formatMiB(0.44), formatMiB(12.4), formatMiB(2048)]).toEqual(["0.4 MiB", "12 MiB", "2.0 GiB"]);
+  });
+});
+
+describe("a step's trigger in words", () => {
+  const tEn = translator(en);
+  const tVi = translator(vi);
+  const when = (condition: Condition, timeoutMs: number | null = null): Trigger => ({ kind: "when", condition, timeoutMs });
+
+  it("says who or what ends the step, in either language", () => {
+    expect(describeTrigger({ kind: "teacher" }, tEn)).toBe("when you press Next step");
+    expect(describeTrigger({ kind: "teacher" }, tEn, "reveal")).toBe("when you press Reveal answer");
+    expect(describeTrigger({ kind: "teacher" }, tVi, "reveal")).toBe("khi thầy cô bấm Công bố đáp án");
+    expect(describeTrigger({ kind: "after", ms: 90_000 }, tEn)).toBe("after 1 min 30 s of cluster time");
+    expect(describeTrigger({ kind: "after", ms: 90_000 }, tVi)).toBe("sau 1 phút 30 giây theo đồng hồ cụm");
+    expect(describeTrigger("stepEnd", tEn, "reveal")).toBe("when the step ends");
+    expect(describeTrigger(when({ type: "allPodsReady", arg: "shop" }, 300_000), tEn)).toBe(
+      "when every pod of shop is ready and no old version is left, or after 5 min at the latest",
+    );
+    expect(describeTrigger(when({ type: "nodeNotReady", arg: "any" }, 180_000), tVi)).toBe("khi một node bị đánh dấu NotReady, hoặc chậm nhất sau 3 phút");
+    expect(describeTrigger(when({ type: "servingHostsAtLeast", arg: 0.8 }), tEn)).toBe("when at least 80% of the machines serve the app");
+    expect(describeTrigger(when({ type: "availabilityBelow", arg: 0.995 }), tEn)).toBe("when fewer than 99.5% of requests get an answer");
+    expect(describeTrigger(when({ type: "readyReplicasAtLeast", arg: { deployment: "shop", n: 6 } }), tVi)).toBe("khi có ít nhất 6 pod của shop sẵn sàng");
+    expect(describeTrigger(when({ type: "event", arg: { reason: "BackOff", objectContains: "pod/shop", messageContains: "restarting" } }), tEn)).toBe(
+      "when a BackOff event about pod/shop is recorded, saying \u201crestarting\u201d",
+    );
+  });
+
+  // One of each condition (the Record makes the compiler insist on every type the schema knows).
+  const SAMPLES: Record<ConditionType, Condition> = {
+    allPodsReady: { type: "allPodsReady", arg: "shop" },
+    progressDeadlineExceeded: { type: "progressDeadlineExceeded", arg: "shop" },
+    nodeNotReady: { type: "nodeNotReady", arg: "node-amara" },
+    nodePoweredOff: { type: "nodePoweredOff", arg: "node-amara" },
+    podsEvicted: { type: "podsEvicted", arg: "shop" },
+    podsRescheduled: { type: "podsRescheduled", arg: "shop" },
+    replicasAtLeast: { type: "replicasAtLeast", arg: { deployment: "shop", n: 7 } },
+    readyReplicasAtLeast: { type: "readyReplicasAtLeast", arg: { deployment: "shop", n: 7 } },
+    hpaScaledUp: { type: "hpaScaledUp", arg: "shop" },
+    hpaScaledDown: { type: "hpaScaledDown", arg: "shop" },
+    availabilityBelow: { type: "availabilityBelow", arg: 0.9 },
+    availabilityAtLeast: { type: "availabilityAtLeast", arg: 0.9 },
+    spikeOver: { type: "spikeOver", arg: "shop" },
+    servingHostsAtLeast: { type: "servingHostsAtLeast", arg: 0.9 },
+    servingHostsBelow: { type: "servingHostsBelow", arg: 0.9 },
+    composeAutoRestarted: { type: "composeAutoRestarted", arg: "db" },
+    event: { type: "event", arg: { reason: "Killing" } },
+  };
+  const argText = (c: Condition): string =>
+    typeof c.arg === "number" ? "90%" : typeof c.arg === "string" ? c.arg : "deployment" in c.arg ? c.arg.deployment : c.arg.reason;
+
+  it.each(Object.values(SAMPLES))("describes $type in English and Vietnamese, naming what it watches", (c) => {
+    const words = [describeTrigger(when(c), tEn), describeTrigger(when(c), tVi)];
+    for (const w of words) {
+      expect(w).toContain(argText(c));
+      expect(w).not.toMatch(/[{}]/);
+    }
+    expect(words[1]).not.toBe(words[0]);
+    // No two conditions read alike: a teacher must be able to tell them apart.
+    const others = Object.values(SAMPLES).filter((o) => o.type !== c.type).map((o) => describeTrigger(when(o), tEn));
+    expect(others).not.toContain(words[0]);
+  });
+
+  it("tells \"any node\" from a named one", () => {
+    expect(describeTrigger(when({ type: "podsEvicted", arg: "any" }), tEn)).toBe("when a pod is evicted");
+    expect(describeTrigger(when({ type: "podsEvicted", arg: "shop" }), tEn)).toBe("when a pod of shop is evicted");
+    expect(describeTrigger(when({ type: "nodePoweredOff", arg: "any" }), tVi)).toBe("khi một máy bị tắt");
+  });
+});
+
+describe("how many have answered", () => {
+  it("counts the students here now, never fewer than those who answered", () => {
+    const st = (connected: boolean) => ({ connected });
+    expect(answeredOf(2, [st(true), st(true), st(false), st(true)])).toEqual({ n: 2, of: 3 });
+    // Someone answered, then lost the Wi-Fi: "3 of 2" would read as a mistake.
+    expect(answeredOf(3, [st(true), st(true), st(false)])).toEqual({ n: 3, of: 3 });
+    expect(answeredOf(0, [])).toEqual({ n: 0, of: 0 });
+  });
+
+  it("reads \"n of m\" in both languages", () => {
+    expect(translator(en)("lesson.answered", { n: 7, students: 24 })).toBe("7 of 24 students answered");
+    expect(translator(vi)("lesson.answered", { n: 7, students: 24 })).toBe("7 / 24 học sinh đã trả lời");
   });
 });

@@ -1,9 +1,9 @@
 /**
  * A lesson in a real browser: the teacher hosts "the city planner" from the landing page, three
  * students join (one on a phone), the teacher starts and releases the first step, the students
- * answer on their pages (one right, one wrong), the teacher reveals the next question's answer and
- * the right student sees "Right!" and more points; the projector shows the question, then the
- * answers as bars; the teacher's kubectl console prints a table, a student's read-only console
+ * answer on their pages (one right, one wrong) while every screen counts the answers, the teacher
+ * reveals the next question's answer and the right student sees "Right!" and more points; the
+ * projector shows the question, then the answers as bars; the teacher's kubectl console prints a table, a student's read-only console
  * refuses a change, and the manifests download. Screenshots go to test-artifacts/lesson-*.png.
  *
  * Debian's Chromium through playwright-core, the real server in-process; the client is built into
@@ -162,6 +162,13 @@ async function playTheLesson(): Promise<void> {
   await q.getByText("Expected answer:").waitFor();
   await display.locator("#lessonPanels .cc-question.is-open").getByText("How will the planner place").waitFor();
   await display.getByText("Answer on your phone!").waitFor();
+  // Everyone sees how far the class has got (a count, not who): the projector and each phone.
+  await display.getByTestId("answered").getByText("2 of 3 students answered").waitFor();
+  await laptop2.getByTestId("answered").getByText("2 of 3 students answered").waitFor();
+  // The teacher reads how the step ends in words, not as code.
+  const triggers = panel.locator(".lesson-triggers");
+  await triggers.getByText("when every pod of shop is ready and no old version is left, or after 5 min at the latest").waitFor();
+  await triggers.getByText("when the step ends").waitFor();
   mark("answered");
   await shot(phone, "02-phone-question");
   await shot(host, "03-host-asking");

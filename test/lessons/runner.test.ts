@@ -324,3 +324,50 @@ describe("views", () => {
     expect(publicLessonView(k.s).debrief?.points).toHaveLength(3);
   });
 });
+
+describe("how many have answered (public view)", () => {
+  test("counts answers while the question is open, never who or what, and keeps the count after the reveal", () => {
+    const k = new Class(unitLesson(), 3).started();
+    const open = () => publicLessonView(k.s).prediction!;
+    expect(open()).toMatchObject({ stepId: "intro", status: "open", answered: 0 });
+    k.answer("student-aaa", "intro", "b");
+    expect(open().answered).toBe(1);
+    // Changing one's mind is still one answer; a refused answer counts for nothing.
+    k.answer("student-aaa", "intro", "a");
+    expect(k.answer("student-bbb", "intro", "zzz").ok).toBe(false);
+    expect(open().answered).toBe(1);
+    k.answer("student-bbb", "intro", "b");
+    expect(open().answered).toBe(2);
+    const json = JSON.stringify(publicLessonView(k.s));
+    expect(json).not.toContain("student-aaa");
+    expect(json).not.toContain("student-bbb");
+    expect(open().results).toBeNull();
+    k.control("next");
+    expect(open()).toMatchObject({ status: "revealed", answered: 2, results: { total: 2 } });
+  });
+
+  test("a repeated question starts again from zero", () => {
+    const k = new Class(unitLesson(), 3).started();
+    k.answer("s1", "intro", "a");
+    expect(publicLessonView(k.s).prediction!.answered).toBe(1);
+    k.control("repeat");
+    expect(publicLessonView(k.s).prediction).toMatchObject({ stepId: "intro", status: "open", answered: 0 });
+  });
+});
+
+describe("trigger data for the teacher's page", () => {
+  test("the step's trigger and its reveal's, as data beside the English words", () => {
+    const k = new Class(unitLesson(), 3).started();
+    expect(teacherLessonView(k.s)).toMatchObject({ triggerSpec: { kind: "teacher" }, revealSpec: { kind: "teacher" }, trigger: "teacher presses next" });
+    k.control("next"); // reveal
+    k.control("next"); // on to "act", which asks before its action
+    const act = teacherLessonView(k.s);
+    expect(act.step?.id).toBe("act");
+    expect(act.triggerSpec).toEqual({ kind: "when", condition: { type: "allPodsReady", arg: "shop" }, timeoutMs: null });
+    // Its question has no reveal of its own: it comes out when the cluster ends the step.
+    expect(act).toMatchObject({ revealSpec: "stepEnd", revealWhen: "when the step ends" });
+    k.control("skip");
+    const wait = teacherLessonView(k.s);
+    expect(wait).toMatchObject({ step: { id: "wait" }, triggerSpec: { kind: "after", ms: 30_000 }, revealSpec: null });
+  });
+});

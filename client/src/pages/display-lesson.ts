@@ -11,7 +11,7 @@ import { icon } from "../ui/icons.ts";
 import type { Translate } from "../ui/format.ts";
 import { barsList, imageLayers } from "../ui/lesson.ts";
 import { leaderboardBody } from "../ui/leaderboard.ts";
-import { answerBars, leaderboard, textIn, viewReader, type Lang, type PublicLesson, type PublicPredictionView } from "../ui/lesson-model.ts";
+import { answerBars, answeredOf, leaderboard, textIn, viewReader, type Lang, type PublicLesson, type PublicPredictionView } from "../ui/lesson-model.ts";
 
 export interface DisplayLessonElements {
   band: HTMLElement;
@@ -37,17 +37,20 @@ export function displayLesson(el: DisplayLessonElements, tr: Translate, lang: La
     return who ? `${node} (\u2068${who}\u2069)` : node;
   };
 
-  const openPanel = (p: PublicPredictionView) =>
-    h(
+  const openPanel = (s: LiveClassState, p: PublicPredictionView) => {
+    // A count only (the view never says who answered, or what): the room sees the class catch up.
+    const a = answeredOf(p.answered, s.students.values());
+    return h(
       "section",
       { class: "cc-panel cc-question is-open", "data-step": p.stepId },
       h("h3", {}, textIn(p.question, lang)),
       p.kind === "choice"
         ? h("ol", { class: "cc-options" }, (p.options ?? []).map((o, i) => h("li", { "data-option": o.id }, h("span", { class: "cc-letter" }, LETTERS[i] ?? String(i + 1)), textIn(o.text, lang))))
         : h("p", { class: "cc-which" }, icon("building"), tr("lesson.pickBuilding")),
-      // How many have answered is not in the public view before the reveal: only the teacher sees it.
       h("p", { class: "cc-answer-now" }, icon("user"), tr("proj.answerNow")),
+      h("p", { class: "cc-answer-count", "data-testid": "answered" }, tr("lesson.answered", { n: a.n, students: a.of })),
     );
+  };
 
   const revealedPanel = (s: LiveClassState, p: PublicPredictionView, heading: string | null) => {
     const bars = answerBars({ kind: p.kind, options: p.options, results: p.results, correct: p.correct, lang, nodeLabel: nodeLabel(s) });
@@ -104,9 +107,10 @@ export function displayLesson(el: DisplayLessonElements, tr: Translate, lang: La
     const p = v.prediction;
     const last = v.lastReveal && v.lastReveal.stepId !== p?.stepId ? v.lastReveal : null;
     const image = step?.showImage && v.image ? v.image : null;
-    const key = JSON.stringify([p, last, image, v.debrief, s.students.size, s.leaderboardNames, p?.kind === "whichNode" || last?.kind === "whichNode" ? [...s.nodes.values()].map((n) => [n.name, n.student]) : 0]);
+    const here = p?.status === "open" ? answeredOf(p.answered, s.students.values()).of : 0;
+    const key = JSON.stringify([p, last, image, v.debrief, s.students.size, here, s.leaderboardNames, p?.kind === "whichNode" || last?.kind === "whichNode" ? [...s.nodes.values()].map((n) => [n.name, n.student]) : 0]);
     replace(el.panels, key, () => [
-      p ? (p.status === "open" ? openPanel(p) : revealedPanel(s, p, null)) : null,
+      p ? (p.status === "open" ? openPanel(s, p) : revealedPanel(s, p, null)) : null,
       last ? revealedPanel(s, last, tr("lesson.lastReveal")) : null,
       image ? h("section", { class: "cc-panel cc-image" }, imageLayers(image, { tr })) : null,
       v.debrief

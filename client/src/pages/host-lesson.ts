@@ -15,7 +15,7 @@ import { icon } from "../ui/icons.ts";
 import { barsList, imageLayers } from "../ui/lesson.ts";
 import { kubectlConsole } from "../ui/kubectl-console.ts";
 import {
-  answerBars, controlsEnabled, lessonsForMode, nextButton, textIn, viewReader, waitingKey,
+  answerBars, answeredOf, controlsEnabled, describeTrigger, lessonsForMode, nextButton, textIn, viewReader, waitingKey,
   type LessonSummary, type PublicLesson, type PublicPredictionView, type TeacherLesson,
 } from "../ui/lesson-model.ts";
 import { messageSize } from "../ui/console-history.ts";
@@ -253,6 +253,13 @@ export function mountHostLesson(conn: Connection, keys: { code: string; teacherK
     return who ? `${node} (\u2068${who}\u2069)` : node;
   };
 
+  const answeredLine = (s: LiveClassState, answered: number) => {
+    const a = answeredOf(answered, s.students.values());
+    return t("lesson.answered", { n: a.n, students: a.of });
+  };
+  /** Students here now: the answered line counts them, so it is redrawn when one comes or goes. */
+  const here = (s: LiveClassState) => [...s.students.values()].filter((st) => st.connected).length;
+
   function questionBody(s: LiveClassState, p: PublicPredictionView, results: TeacherLesson["liveResults"], expected: string | null, lang: "en" | "vi"): (Node | null)[] {
     const bars = answerBars({ kind: p.kind, options: p.options, results, correct: p.correct, lang, nodeLabel: nodeLabel(s) });
     const optionText = (id: string) => textIn(p.options?.find((o) => o.id === id)?.text, lang) || id;
@@ -266,7 +273,7 @@ export function mountHostLesson(conn: Connection, keys: { code: string; teacherK
       h("p", { class: "lesson-qtext" }, textIn(p.question, lang)),
       expectedLine,
       bars.length ? barsList(bars, { label: textIn(p.question, lang) }) : null,
-      h("p", { class: "hint lesson-answered" }, t("lesson.answered", { n: results?.total ?? 0, students: s.students.size })),
+      h("p", { class: "hint lesson-answered" }, answeredLine(s, results?.total ?? 0)),
       p.status === "revealed" && p.explanation ? h("p", { class: "lesson-explanation" }, h("strong", {}, t("lesson.why")), " ", textIn(p.explanation, lang)) : null,
     ];
   }
@@ -295,12 +302,13 @@ export function mountHostLesson(conn: Connection, keys: { code: string; teacherK
     const wKey = waitingKey(v.waitingFor, v.status);
     waiting.dataset.waiting = v.status === "setup" ? "setup" : v.waitingFor;
     replace(waiting, `${lang}|${wKey}`, () => [h("strong", {}, t("lesson.waitingLabel"), ": "), t(wKey)]);
-    replace(triggers, JSON.stringify([lang, v.status, v.trigger, v.revealWhen]), () =>
+    // Said in the teacher's language from the view's data (the view's own trigger texts are English).
+    replace(triggers, JSON.stringify([lang, v.status, v.triggerSpec, v.revealSpec, v.prediction?.status]), () =>
       v.status !== "running"
         ? []
         : [
-            v.trigger ? [h("dt", {}, t("lesson.triggerLabel")), h("dd", {}, h("code", {}, v.trigger))] : [],
-            v.revealWhen && v.prediction?.status === "open" ? [h("dt", {}, t("lesson.revealLabel")), h("dd", {}, h("code", {}, v.revealWhen))] : [],
+            v.triggerSpec ? [h("dt", {}, t("lesson.triggerLabel")), h("dd", {}, describeTrigger(v.triggerSpec, t, "step"))] : [],
+            v.revealSpec && v.prediction?.status === "open" ? [h("dt", {}, t("lesson.revealLabel")), h("dd", {}, describeTrigger(v.revealSpec, t, "reveal"))] : [],
           ].flat(),
     );
     replace(upNext, `${lang}|${v.nextStep?.id ?? ""}`, () => (v.nextStep ? [t("lesson.upNext", { title: textIn(v.nextStep.title, lang) })] : []));
@@ -316,13 +324,13 @@ export function mountHostLesson(conn: Connection, keys: { code: string; teacherK
     imageBox.hidden = !image;
 
     const p = v.prediction;
-    replace(question, JSON.stringify([lang, p, v.liveResults, v.expected, s.students.size, p?.kind === "whichNode" ? [...s.nodes.values()].map((n) => [n.name, n.student]) : 0]), () =>
+    replace(question, JSON.stringify([lang, p, v.liveResults, v.expected, here(s), p?.kind === "whichNode" ? [...s.nodes.values()].map((n) => [n.name, n.student]) : 0]), () =>
       p
         ? [h("h3", {}, t("lesson.question")), ...questionBody(s, p, v.liveResults ?? p.results, v.expected, lang)]
         : v.status === "running" ? [h("p", { class: "hint" }, t("lesson.nothingAsked"))] : [],
     );
     const last = v.lastReveal && v.lastReveal.stepId !== p?.stepId ? v.lastReveal : null;
-    replace(lastReveal, JSON.stringify([lang, last, s.students.size]), () =>
+    replace(lastReveal, JSON.stringify([lang, last, here(s)]), () =>
       last ? [h("h3", {}, t("lesson.lastReveal")), ...questionBody(s, last, last.results, null, lang)] : [],
     );
     lastReveal.hidden = !last;

@@ -15,7 +15,7 @@ import { barsList } from "../ui/lesson.ts";
 import { kubectlConsole, type KubectlConsole } from "../ui/kubectl-console.ts";
 import { leaderboardBody } from "../ui/leaderboard.ts";
 import {
-  AnswerMemory, answerBars, leaderboard, outcomeOf, textIn, viewReader, type Lang, type Outcome, type PublicLesson, type PublicPredictionView,
+  AnswerMemory, answerBars, answeredOf, leaderboard, outcomeOf, textIn, viewReader, type Lang, type Outcome, type PublicLesson, type PublicPredictionView,
 } from "../ui/lesson-model.ts";
 
 export interface StudentLesson {
@@ -46,6 +46,8 @@ export function mountStudentLesson(conn: Connection, me: { id: string; node: str
   const held = h("p", { class: "lesson-held", hidden: true });
   const questionBox = h("div", { class: "question-box", "data-testid": "question" });
   const statusLine = h("p", { class: "answer-status", role: "status", "aria-live": "polite" });
+  /** How many in the class have answered so far: a count, never who or what. */
+  const answeredLine = h("p", { class: "hint answered-count", "data-testid": "answered", hidden: true });
   const lastBox = h("div", { class: "question-box last-box", "data-testid": "last-reveal" });
   const lessonCard = h(
     "section",
@@ -55,6 +57,7 @@ export function mountStudentLesson(conn: Connection, me: { id: string; node: str
     text,
     held,
     questionBox,
+    answeredLine,
     statusLine,
     lastBox,
   );
@@ -218,13 +221,17 @@ export function mountStudentLesson(conn: Connection, me: { id: string; node: str
 
     const p = v.prediction;
     const mine = p ? (sending.get(p.stepId) ?? memory.get(p.stepId)) : null;
-    const qKey = JSON.stringify([lang, p, mine, [...sending], filter, p?.kind === "whichNode" ? [...s.nodes.values()].map((n) => [n.name, n.student]) : 0]);
+    // The count of answers has a line of its own: each answer in the class must not rebuild the buttons.
+    const qKey = JSON.stringify([lang, p && { ...p, answered: 0 }, mine, [...sending], filter, p?.kind === "whichNode" ? [...s.nodes.values()].map((n) => [n.name, n.student]) : 0]);
     // Typing in the building search must not lose the caret when the list is rebuilt around it.
     const typing = filterInput !== null && document.activeElement === filterInput;
     keepFocus(questionBox, () =>
       replace(questionBox, qKey, () => (p ? (p.status === "open" ? openQuestion(s, p, lang) : [outcomeBlock(s, p, lang)]) : [])),
     );
     if (typing && filterInput && questionBox.contains(filterInput) && document.activeElement !== filterInput) filterInput.focus();
+    const answered = p?.status === "open" ? answeredOf(p.answered, s.students.values()) : null;
+    answeredLine.hidden = !answered;
+    replace(answeredLine, `${lang}|${answered?.n}|${answered?.of}`, () => (answered ? [t("lesson.answered", { n: answered.n, students: answered.of })] : []));
     statusLine.hidden = !(p && p.status === "open" && status);
     replace(statusLine, `${lang}|${status?.key ?? ""}|${p?.stepId ?? ""}`, () => (status && p?.status === "open" ? [icon(status.tone), t(status.key)] : []));
 

@@ -7,7 +7,8 @@
 import type { MessageKey } from "../i18n/en.ts";
 import type { ImageLayersView, PublicLessonView, PublicPredictionView, TeacherLessonView } from "../../../shared/lessons/views.ts";
 import type { PredictionResults, Waiting } from "../../../shared/lessons/runner.ts";
-import type { Text } from "../../../shared/lessons/schema.ts";
+import type { Condition, Text, Trigger } from "../../../shared/lessons/schema.ts";
+import { humanDuration, type Translate } from "./format.ts";
 import { parseLeaderboard, type Place } from "../../../shared/game/leaderboard.ts";
 
 export type Lang = "en" | "vi";
@@ -160,6 +161,87 @@ export function waitingKey(waiting: Waiting | null | undefined, status: PublicLe
     default:
       return "lesson.waiting.tick";
   }
+}
+
+// ---- what a step waits for, in words ---------------------------------------------------------------
+
+/** A share as people say it: 0.8 -> "80%", 0.995 -> "99.5%". */
+function share(fraction: number): string {
+  return `${Math.round(fraction * 1000) / 10}%`;
+}
+
+function describeCondition(c: Condition, tr: Translate): string {
+  switch (c.type) {
+    case "allPodsReady":
+      return tr("cond.allPodsReady", { app: c.arg });
+    case "progressDeadlineExceeded":
+      return tr("cond.progressDeadlineExceeded", { app: c.arg });
+    case "nodeNotReady":
+      return c.arg === "any" ? tr("cond.nodeNotReady.any") : tr("cond.nodeNotReady", { node: c.arg });
+    case "nodePoweredOff":
+      return c.arg === "any" ? tr("cond.nodePoweredOff.any") : tr("cond.nodePoweredOff", { node: c.arg });
+    case "podsEvicted":
+      return c.arg === "any" ? tr("cond.podsEvicted.any") : tr("cond.podsEvicted", { app: c.arg });
+    case "podsRescheduled":
+      return c.arg === "any" ? tr("cond.podsRescheduled.any") : tr("cond.podsRescheduled", { app: c.arg });
+    case "replicasAtLeast":
+      return tr("cond.replicasAtLeast", { app: c.arg.deployment, n: c.arg.n });
+    case "readyReplicasAtLeast":
+      return tr("cond.readyReplicasAtLeast", { app: c.arg.deployment, n: c.arg.n });
+    case "hpaScaledUp":
+      return tr("cond.hpaScaledUp", { app: c.arg });
+    case "hpaScaledDown":
+      return tr("cond.hpaScaledDown", { app: c.arg });
+    case "availabilityBelow":
+      return tr("cond.availabilityBelow", { share: share(c.arg) });
+    case "availabilityAtLeast":
+      return tr("cond.availabilityAtLeast", { share: share(c.arg) });
+    case "spikeOver":
+      return tr("cond.spikeOver", { service: c.arg });
+    case "servingHostsAtLeast":
+      return tr("cond.servingHostsAtLeast", { share: share(c.arg) });
+    case "servingHostsBelow":
+      return tr("cond.servingHostsBelow", { share: share(c.arg) });
+    case "composeAutoRestarted":
+      return tr("cond.composeAutoRestarted", { service: c.arg });
+    case "event": {
+      const base = c.arg.objectContains
+        ? tr("cond.eventAbout", { reason: c.arg.reason, object: c.arg.objectContains })
+        : tr("cond.event", { reason: c.arg.reason });
+      return c.arg.messageContains ? tr("cond.eventSaying", { event: base, text: c.arg.messageContains }) : base;
+    }
+  }
+}
+
+/**
+ * How a step ends (role "step") or when its answer comes out (role "reveal"), in the reader's
+ * language, from the teacher view's triggerSpec and revealSpec: "after 30 s of cluster time",
+ * "when every pod of shop is ready, or after 5 min at the latest".
+ */
+export function describeTrigger(trigger: Trigger | "stepEnd", tr: Translate, role: "step" | "reveal" = "step"): string {
+  if (trigger === "stepEnd") return tr("trigger.stepEnd");
+  switch (trigger.kind) {
+    case "teacher":
+      return tr(role === "reveal" ? "trigger.teacherReveal" : "trigger.teacher");
+    case "after":
+      return tr("trigger.after", { time: humanDuration(trigger.ms, tr) });
+    case "when": {
+      const when = describeCondition(trigger.condition, tr);
+      return trigger.timeoutMs === null ? when : tr("trigger.orAfter", { when, time: humanDuration(trigger.timeoutMs, tr) });
+    }
+  }
+}
+
+// ---- how many have answered -----------------------------------------------------------------------
+
+/**
+ * "n of m answered" for an open question: m is the students in the class now (connected), and
+ * never fewer than n, since a student who answered and then lost the Wi-Fi still counts.
+ */
+export function answeredOf(answered: number, students: Iterable<{ connected: boolean }>): { n: number; of: number } {
+  let here = 0;
+  for (const st of students) if (st.connected) here++;
+  return { n: answered, of: Math.max(here, answered) };
 }
 
 // ---- a student's outcome --------------------------------------------------------------------------

@@ -81,6 +81,8 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   private lesson: LessonState | null = null;
   private lessonDef: Lesson | null = null;
   private lastTeacherLessonSync = 0;
+  /** A teacher's press moved the lesson since the last tick: publish it before the cluster moves on. */
+  private publishLessonFirst = false;
   private opts!: ClassRoomOptions;
   private students = new Roster();
   private gate = new MessageGate({
@@ -167,6 +169,8 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       this.recorder = ClassRecorder.forNewClass(this.ctx.store, options.code, this.recorderSource(), recorderOpts);
       this.lessonDef = options.lessonId ? (this.ctx.lessons.get(options.lessonId) ?? null) : null;
       this.resetSimulation();
+      // The compression asked for at creation wins: the lesson's own is only its default.
+      this.state.compression = options.compression;
     }
     this.lastTick = Date.now();
     // Ticking right before each patch keeps the steps regular and sends nothing stale; a
@@ -676,7 +680,12 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     const r = lessonControlFn(this.lesson, action);
     if (!r.ok) return { ok: false, error: r.error };
     this.lesson = r.state;
-    if (this.state.phase === "running") this.stepLesson();
+    if (this.state.phase === "running") {
+      this.stepLesson();
+      // The step this press started must reach the screens before the cluster moves on: at a high
+      // compression one tick can end a short step, which nobody would then ever see.
+      this.publishLessonFirst = true;
+    }
     this.lastTeacherLessonSync = 0; // the teacher sees the effect of their own press at once
     return { ok: true, message: r.message };
   }
@@ -765,7 +774,9 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     const wallDt = Math.min(1000, now - this.lastTick);
     this.lastTick = now;
     const phase = this.state.phase;
-    const held = this.lesson !== null && clockHeld(this.lesson);
+    const publishFirst = this.publishLessonFirst;
+    this.publishLessonFirst = false;
+    const held = this.lesson !== null && (clockHeld(this.lesson) || publishFirst);
     if ((phase === "running" && !held) || (phase === "lobby" && !this.lesson)) {
       const started = performance.now();
       const before = this.sim.timeMs;
@@ -782,7 +793,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
         this.tally(this.sim.timeMs - before);
       }
     }
-    if (phase === "running" || phase === "paused") this.stepLesson();
+    if ((phase === "running" || phase === "paused") && !publishFirst) this.stepLesson();
     this.removeDrainedNodes();
     // Saving (a snapshot of a large class is a multi-megabyte JSON) runs in a task of its own,
     // not inside the patch that called tick(), so the two never add up into one long stall.

@@ -171,8 +171,7 @@ async function play(lesson: Lesson): Promise<Played> {
     return results.find((r) => r.id === id)!;
   };
 
-  // A lesson sets its own compression when the class is created, whatever the request asked for
-  // (see the it.fails below): the teacher's control is the way to speed the class up.
+  // The teacher's control, as a teacher speeds a class up mid-way.
   expect((await send("setCompression", { factor: COMPRESSION })).ok).toBe(true);
   expect((await send("classControl", { action: "start" })).ok).toBe(true);
 
@@ -265,10 +264,8 @@ describe("every lesson played over WebSockets by a teacher and three bots", () =
 
     // It completes, every step in order, each ended by its own trigger.
     expect(r.log).toEqual(lesson.steps.map((s) => ({ stepId: s.id, endedBy: expectedEnd(s) })));
-    // The class saw the steps in that order. Only a step that the teacher's press started may be
-    // missing, if it ended at the very next tick (the room bug reproduced by the it.fails below).
-    const shown = lesson.steps.filter((s, i) => r.steps.includes(s.id) || r.log[i - 1]?.endedBy !== "teacher").map((s) => s.id);
-    expect(r.steps).toEqual(shown);
+    // The class saw every step, in that order.
+    expect(r.steps).toEqual(lesson.steps.map((s) => s.id));
     expect(r.controlErrors).toEqual([]);
 
     // The steps' commands were applied, none refused.
@@ -352,11 +349,10 @@ debrief:
 `;
 
 describe("a step the teacher's press starts", () => {
-  // BUG (server/rooms/class-room.ts): lessonControl() runs stepLesson() at once, so the press
-  // starts the next step outside the tick; the tick that runs before the next patch then advances
-  // the cluster (12 s at 120x) and may end that step, so no patch ever carries it: students and
-  // the projector never see it. Played for real by rolling-out's "roll-back" at 120x.
-  it.fails("is shown to the class before the cluster moves on", async () => {
+  // Found by this suite: the press started the next step outside the tick, and the tick before the
+  // next patch advanced the cluster (12 s at 120x) and could end that step, so no patch carried it.
+  // Played for real by rolling-out's "roll-back" at 120x.
+  it("is shown to the class before the cluster moves on", async () => {
     const cls = await createClass(b);
     const teacher = await sdk(b).joinById(cls.code, { teacherKey: cls.teacherKey });
     const results = inbox<ResultMessage>(teacher, "result");
@@ -381,10 +377,8 @@ describe("a step the teacher's press starts", () => {
 });
 
 describe("a lesson's class created at a chosen compression", () => {
-  // BUG (server/rooms/class-room.ts): POST /api/classes passes `compression: body.compression ??
-  // lesson.compression`, but resetSimulation() then overwrites state.compression with the
-  // lesson's own, so the compression the teacher asked for is lost. Fails until the room keeps it.
-  it.fails("keeps the compression asked for, not the lesson's default", async () => {
+  // Found by this suite: resetSimulation() overwrote the compression asked for with the lesson's own.
+  it("keeps the compression asked for, not the lesson's default", async () => {
     const cls = await createClass(b, { lesson: "the-city-planner", compression: COMPRESSION });
     const teacher = await sdk(b).joinById(cls.code, { teacherKey: cls.teacherKey });
     try {

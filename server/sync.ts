@@ -12,7 +12,7 @@ import type { MapSchema } from "@colyseus/schema";
 import type { ClusterState, NodeState, PodState } from "../shared/sim/index.ts";
 import { backoffUntil, evictionAt, podStatus, schedulingLine, servedByNode } from "../shared/sim/views.ts";
 import { pullProgress } from "../shared/sim/images.ts";
-import { availability, errorBudgetRemaining } from "../shared/game/score.ts";
+import { availability, errorBudgetRemaining, sloTotals } from "../shared/game/score.ts";
 import {
   ComposeContainerView, DeploymentView, EventView, NodeView, PodView, ServiceView, type ClassState,
 } from "./rooms/schema.ts";
@@ -198,8 +198,9 @@ export function syncState(s: ClusterState, st: ClassState, owners: Map<string, S
   prune(st.services, Object.keys(s.services).length, (k) => k in s.services);
 
   if (slow) {
-    const requests = s.totals.requests - since.requests;
-    const errors = s.totals.errors - since.errors;
+    const counted = sloTotals(s.totals);
+    const requests = counted.requests - since.requests;
+    const errors = counted.errors - since.errors;
     set(st, "requests", requests);
     set(st, "errors", errors);
     set(st, "availability", Math.round(availability(requests, errors) * 10000) / 10000);

@@ -14,7 +14,7 @@ import {
   ACTION_PHASES, CloseCodes, MAX_KUBECTL_OUTPUT, clientMessageSchemas, joinOptionsSchema,
   type ClientMessage, type ClientMessageType, type HistoryMessage, type KubectlReply, type Phase, type ResultMessage, type Role, type WelcomeMessage,
 } from "../../shared/protocol/messages.ts";
-import { points } from "../../shared/game/score.ts";
+import { points, sloTotals } from "../../shared/game/score.ts";
 import { ClassRecorder, type PredictionResult, type RecorderSource, type RoomData, type RosterEntry } from "../store/index.ts";
 import { finishClass, resumeState } from "../reports/index.ts";
 import { exportCompose, exportManifests, kubectl } from "../../shared/kubectl/index.ts";
@@ -636,7 +636,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     if (!ACTION_PHASES[action].includes(phase)) return { ok: false, error: `cannot ${action} while the class is ${phase}` };
     switch (action) {
       case "start":
-        this.sloBaseline = { ...this.sim.totals };
+        this.sloBaseline = sloTotals(this.sim.totals);
         this.forceSlowSync(); // the SLO restarts from zero in the very next patch
         this.setPhase("running");
         this.lastTick = Date.now();

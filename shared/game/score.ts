@@ -13,6 +13,15 @@ export function errorBudgetRemaining(requests: number, errors: number, target = 
   return Math.max(-1, 1 - errors / budget);
 }
 
+/**
+ * What the SLO counts of the cluster's totals: every request except those sent to a service
+ * before it ever had a ready endpoint. An app deployed a moment ago would otherwise spend the
+ * class's error budget while its apartments are still under scaffolding.
+ */
+export function sloTotals(t: { requests: number; errors: number; prelaunchRequests?: number; prelaunchErrors?: number }): { requests: number; errors: number } {
+  return { requests: t.requests - (t.prelaunchRequests ?? 0), errors: t.errors - (t.prelaunchErrors ?? 0) };
+}
+
 export function availability(requests: number, errors: number): number {
   return requests <= 0 ? 1 : (requests - errors) / requests;
 }

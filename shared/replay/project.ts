@@ -10,7 +10,7 @@
 import type { ClusterState, NodeState, PodState } from "../sim/index.ts";
 import { backoffUntil, evictionAt, podStatus, schedulingLine } from "../sim/views.ts";
 import { pullProgress } from "../sim/images.ts";
-import { availability, errorBudgetRemaining } from "../game/score.ts";
+import { availability, errorBudgetRemaining, sloTotals } from "../game/score.ts";
 import { servedByNode } from "../sim/views.ts";
 import type {
   ClassSnapshot, DeploymentSnapshot, EventSnapshot, NodeSnapshot, PodSnapshot, ServiceSnapshot,
@@ -134,8 +134,9 @@ export function projectCluster(s: ClusterState, owners: ReadonlyMap<string, Owne
   for (const e of s.events.slice(-EVENTS_TAIL)) {
     events[String(e.id)] = { id: e.id, type: e.type, reason: e.reason, object: e.object, node: e.node ?? "", message: e.message, count: e.count, atMs: e.lastMs };
   }
-  const requests = s.totals.requests - since.requests;
-  const errors = s.totals.errors - since.errors;
+  const counted = sloTotals(s.totals);
+  const requests = counted.requests - since.requests;
+  const errors = counted.errors - since.errors;
   return {
     clusterMs: s.timeMs,
     registryDown: s.registryDown,

@@ -366,7 +366,7 @@ const handlers: { [T in Command["type"]]: Handler<T> } = {
 };
 
 function addService(s: ClusterState, name: string, app: string, baselineRps: number): void {
-  s.services[name] = { name, app, baselineRps, spikes: [], last: { rps: 0, served: 0, errors: 0, p95Ms: 0, endpoints: 0 } };
+  s.services[name] = { name, app, baselineRps, spikes: [], last: { rps: 0, served: 0, errors: 0, p95Ms: 0, endpoints: 0 }, launched: false };
 }
 
 function viaCompose(s: ClusterState, c: Parameters<typeof composeCommand>[1]): CommandResult {

@@ -211,7 +211,8 @@ export function trafficTick(s: ClusterState): void {
 function sampleHistory(s: ClusterState): void {
   const w = s.window;
   for (const svcName in s.services) {
-    const l = s.services[svcName]!.last;
+    const svc = s.services[svcName]!;
+    const l = svc.last;
     w.rps += l.rps;
     w.served += l.served;
     w.errors += l.errors;
@@ -219,6 +220,11 @@ function sampleHistory(s: ClusterState): void {
     s.totals.requests += l.served + l.errors;
     s.totals.served += l.served;
     s.totals.errors += l.errors;
+    if (!svc.launched && l.endpoints > 0) svc.launched = true;
+    if (!svc.launched) {
+      s.totals.prelaunchRequests = (s.totals.prelaunchRequests ?? 0) + l.served + l.errors;
+      s.totals.prelaunchErrors = (s.totals.prelaunchErrors ?? 0) + l.errors;
+    }
   }
   w.samples++;
   if (s.timeMs % MODEL.historySampleMs !== 0) return;

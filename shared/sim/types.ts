@@ -227,6 +227,12 @@ export interface ServiceState {
   baselineRps: number;
   spikes: Spike[];
   last: TrafficSample;
+  /**
+   * It has had a ready endpoint at least once. Requests to a service that never served (an app
+   * deployed a moment ago, its apartments still under scaffolding) are counted apart: the class's
+   * SLO starts with the service, not before (absent in snapshots older than this field).
+   */
+  launched?: boolean;
 }
 
 export interface TrafficSample {
@@ -388,7 +394,8 @@ export interface ClusterState {
   events: KubeEvent[];
   history: HistorySample[];
   window: { rps: number; served: number; errors: number; p95Ms: number; samples: number };
-  totals: { requests: number; served: number; errors: number };
+  /** Since the start of the run; `prelaunch…` are the requests and errors of services not yet launched (ServiceState.launched). */
+  totals: { requests: number; served: number; errors: number; prelaunchRequests?: number; prelaunchErrors?: number };
 }
 
 export type RngStream = "scheduler" | "traffic" | "jitter" | "names" | "chaos";

@@ -3,6 +3,7 @@ import { Scenario, allReady } from "./harness.ts";
 import { BASE_LAYERS } from "../../shared/sim/images.ts";
 import { recommend } from "../../shared/sim/hpa.ts";
 import { spikeFactor } from "../../shared/sim/traffic.ts";
+import { sloTotals } from "../../shared/game/score.ts";
 import type { PodState } from "../../shared/sim/index.ts";
 
 describe("images", () => {
@@ -79,6 +80,27 @@ describe("traffic", () => {
     expect(busy.p95Ms).toBeGreaterThan(calm * 3);
     expect(busy.errors).toBeGreaterThan(0);
     expect(sc.s.history.at(-1)!.availability).toBeLessThan(1);
+  });
+
+  it("requests sent before an app's first pod is ready are counted apart from the SLO; once it has served, every failure counts", () => {
+    const sc = new Scenario(3).nodes(2).deploy("web", "v1", 2, { baselineRps: 40 });
+    sc.run(3000);
+    // Still pulling its image: every request fails, but the service has not launched yet.
+    expect(sc.s.services.web!.launched).toBe(false);
+    expect(sc.s.totals.errors).toBeGreaterThan(0);
+    expect(sc.s.totals.prelaunchErrors).toBe(sc.s.totals.errors);
+    expect(sloTotals(sc.s.totals)).toEqual({ requests: 0, errors: 0 });
+    sc.until(allReady("web", 2), 120_000);
+    sc.run(5000);
+    expect(sc.s.services.web!.launched).toBe(true);
+    const before = sloTotals(sc.s.totals);
+    expect(before.requests).toBeGreaterThan(0);
+    // Launched: a dead node's share of the requests is the class's failure now.
+    sc.cmd({ type: "killNode", node: "node-1" });
+    sc.run(5000);
+    const prelaunch = sc.s.totals.prelaunchErrors;
+    expect(sloTotals(sc.s.totals).errors).toBeGreaterThan(before.errors);
+    expect(sc.s.totals.prelaunchErrors).toBe(prelaunch);
   });
 
   it("ramps a spike up, holds it, and ramps it down", () => {

@@ -5,6 +5,7 @@
 import { projectCluster, sloSince, type Marker, type Owner, type ReplayPlayer } from "../../../shared/replay/index.ts";
 import type { ReplayData } from "../../../shared/protocol/replay.ts";
 import type { ClassSnapshot } from "../../../shared/protocol/snapshot.ts";
+import { sloTotals } from "../../../shared/game/score.ts";
 import { cityLabel, type CityLanguage } from "../city/labels.ts";
 import { en } from "../i18n/en.ts";
 import { vi } from "../i18n/vi.ts";
@@ -77,7 +78,7 @@ export function snapshotAt(player: ReplayPlayer, data: ReplayData, owners: Reado
     lesson: "",
     leaderboard: "",
     students,
-    ...projectCluster(s, owners, sloSince(s.totals, data.sloBaseline)),
+    ...projectCluster(s, owners, sloSince(sloTotals(s.totals), data.sloBaseline)),
   };
 }
 

@@ -8,7 +8,8 @@ import "../ui/styles.css";
 import { forgetRejoinToken, joinAsStudent, savedRejoinToken, type Connection } from "../net/connection.ts";
 import { language, onLanguageChange, t, type MessageKey } from "../i18n/index.ts";
 import { field, followLanguage, h, ht, option, tx, txAttr } from "../ui/dom.ts";
-import { hideBanner, showBanner } from "../ui/feedback.ts";
+import { hideBanner, showBanner, toast } from "../ui/feedback.ts";
+import { forgetHosted, hostedClasses, hostedLinks, rememberHosted, type HostedClass } from "../ui/my-classes.ts";
 import { joinErrorKey, normalizeCode } from "../ui/format.ts";
 import { initPrefs, prefsControls } from "../ui/prefs.ts";
 import { mountStudent, type StudentPage } from "./student.ts";
@@ -113,6 +114,7 @@ function showForm(prefill: { code: string; error?: { key: MessageKey; detail?: s
     ),
     form,
     hostCard(),
+    hostedCard(),
   );
   app.replaceChildren(brandHeader(), main);
   (prefill.code ? nameInput : codeInput).focus();
@@ -208,6 +210,7 @@ function hostCard(): HTMLElement {
       });
       if (res.status === 201) {
         const created = (await res.json()) as CreateClassResponse;
+        rememberHosted(localStorage, { code: created.code, teacherKey: created.teacherKey, createdAt: Date.now(), lesson: body.lesson ?? null });
         location.assign(created.hostUrl);
         return;
       }
@@ -219,6 +222,56 @@ function hostCard(): HTMLElement {
     button.disabled = false;
   });
   return form;
+}
+
+/** The classes this browser hosted: their host page, replay and postmortem, one tap away. */
+function hostedCard(): HTMLElement | null {
+  const list = hostedClasses(localStorage);
+  if (list.length === 0) return null;
+  const card = h("section", { class: "card hosted-card", "aria-labelledby": "hosted-h", "data-testid": "hosted" }, ht("h2", "landing.mine", { id: "hosted-h" }), ht("p", "landing.mineHint", { class: "hint" }));
+  const rows = h("ul", { class: "hosted-list" });
+  for (const c of list) {
+    const links = hostedLinks(c);
+    const row = h(
+      "li",
+      { class: "hosted", "data-code": c.code },
+      h("span", { class: "hosted-what" }, h("code", { class: "hosted-code" }, c.code), " ", h("time", { datetime: new Date(c.createdAt).toISOString() }, new Date(c.createdAt).toLocaleString(language()))),
+      h(
+        "span",
+        { class: "hosted-actions" },
+        ht("a", "landing.mineHost", { href: links.host, class: "big-button" }),
+        ht("a", "landing.mineReplay", { href: links.replay, class: "big-button", target: "_blank", rel: "noopener" }),
+        ht("button", "landing.mineReport", { type: "button", onClick: () => void downloadPostmortem(c) }),
+        ht("button", "landing.mineForget", {
+          type: "button", class: "quiet",
+          onClick: () => {
+            forgetHosted(localStorage, c.code);
+            row.remove();
+            if (!rows.firstChild) card.remove();
+          },
+        }),
+      ),
+    );
+    rows.append(row);
+  }
+  card.append(rows);
+  return card;
+}
+
+/** The report needs the key in a header (never in a URL), so the download goes through fetch. */
+async function downloadPostmortem(c: HostedClass): Promise<void> {
+  try {
+    const res = await fetch(`/api/classes/${encodeURIComponent(c.code)}/report.md`, { headers: { "x-teacher-key": c.teacherKey } });
+    if (!res.ok) throw new Error(String(res.status));
+    const url = URL.createObjectURL(await res.blob());
+    const a = h("a", { href: url, download: `container-city-${c.code}-postmortem.md` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  } catch {
+    toast(t("landing.mineReportFailed", { code: c.code }), "bad");
+  }
 }
 
 function showEnd(key: MessageKey, opts: { reload?: boolean } = {}): void {

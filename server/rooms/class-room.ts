@@ -796,10 +796,10 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     if ((phase === "running" || phase === "paused") && !publishFirst) this.stepLesson();
     this.removeDrainedNodes();
     // Saving (a snapshot of a large class is a multi-megabyte JSON) runs in a task of its own,
-    // not inside the patch that called tick(), so the two never add up into one long stall.
-    setImmediate(() => {
+    // halfway to the next patch: right after this one, the two would add up into one long stall.
+    setTimeout(() => {
       if (!this.shuttingDown) this.recorder.tick();
-    });
+    }, this.patchRate ? this.patchRate / 2 : 0);
     this.checkIdle(now);
   }
 

@@ -10,34 +10,22 @@
  * Skipped when /usr/bin/chromium is missing (apt-get install chromium).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { build } from "vite";
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page, type Route } from "playwright-core";
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { bootServer, type Booted } from "../server/boot.ts";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const ARTIFACTS = path.join(ROOT, "test-artifacts");
-const PHONE_UA = "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36";
+import { ARTIFACTS, PHONE_UA, buildClientInto, launchBrowser, noBrowser, serveBuiltFrom } from "./support.ts";
 
 const DIST = mkdtempSync(path.join(tmpdir(), "container-city-e2e-"));
+/** Static files from this test's build; everything else (the API, the QR) from the real server. */
+const serveBuilt = serveBuiltFrom(DIST);
 
 let server: Booted;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
 const consoleErrors: string[] = [];
-
-/** Static files from this test's build; everything else (the API, the QR) from the real server. */
-async function serveBuilt(route: Route): Promise<void> {
-  const url = new URL(route.request().url());
-  if (url.pathname.startsWith("/api/")) return route.continue();
-  const file = path.join(DIST, decodeURIComponent(url.pathname), url.pathname.endsWith("/") ? "index.html" : "");
-  if (!file.startsWith(DIST) || !existsSync(file) || !statSync(file).isFile()) return route.continue();
-  return route.fulfill({ path: file });
-}
 
 async function open(opts: BrowserContextOptions, label: string): Promise<Page> {
   const ctx = await browser.newContext({ locale: "en-US", ...opts });
@@ -54,21 +42,13 @@ async function open(opts: BrowserContextOptions, label: string): Promise<Page> {
 /** Viewport only by default: a full-page shot resizes the viewport, and every city canvas re-lays out. */
 const shot = (page: Page, name: string, fullPage = false) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage });
 
-// Skipped only on a developer machine without Chromium; CI installs it and must never skip.
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("a class in the browser", () => {
+describe.skipIf(noBrowser)("a class in the browser", () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    await build({ configFile: path.join(ROOT, "vite.config.ts"), root: path.join(ROOT, "client"), logLevel: "error", build: { outDir: DIST, emptyOutDir: true } });
+    await buildClientInto(DIST);
     server = await bootServer(29_640, { CLASS_CREATE_PER_MINUTE: "6000", CLASS_CREATE_BURST: "100" });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        // Pages fulfilled by the test (not by a server) count as "public"; Chromium would then block
-        // their WebSocket to 127.0.0.1 as a local-network request.
-        "--disable-features=LocalNetworkAccessChecks",
-      ],
-    });
+    // Launched without WEBGL_ARGS, as this suite always has been (the others ask for SwiftShader).
+    browser = await launchBrowser({ webgl: false, fulfilledPages: true });
   }, 60_000);
 
   afterAll(async () => {

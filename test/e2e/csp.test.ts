@@ -5,19 +5,9 @@
  * and its console), while each still does its job: WebGL city, WebSocket, QR code.
  */
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { bootServer, type Booted } from "../server/boot.ts";
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-  "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist",
-];
+import { ensureClientBuilt, launchBrowser, noBrowser } from "./support.ts";
 
 /** Every violation a page reports, as "directive: blocked URI", plus console lines about the policy. */
 async function watchCsp(page: Page, into: string[]): Promise<void> {
@@ -42,19 +32,14 @@ async function waitUntil(ok: () => Promise<boolean>, timeoutMs: number): Promise
   }
 }
 
-const haveChromium = existsSync(CHROMIUM);
-
-describe.skipIf(!haveChromium && !process.env.CI)("the client under the Content-Security-Policy", () => {
+describe.skipIf(noBrowser)("the client under the Content-Security-Policy", () => {
   let b: Booted;
   let browser: Browser;
 
   beforeAll(async () => {
-    if (process.env.CC_CLIENT_BUILT !== "1") {
-      const r = spawnSync(path.join(root, "node_modules/.bin/vite"), ["build", "--logLevel", "error"], { cwd: root, encoding: "utf8" });
-      if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
-    }
+    ensureClientBuilt();
     b = await bootServer(29_680, { CLASS_CREATE_PER_MINUTE: "600", CLASS_CREATE_BURST: "50" });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchBrowser({ webgl: true, fulfilledPages: false });
   }, 120_000);
 
   afterAll(async () => {

@@ -5,88 +5,30 @@
  * screenshots go to test-artifacts/ for people to look at.
  */
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import type { Room } from "@colyseus/sdk";
 import { bootServer, createClass, sdk, waitFor, type Booted } from "../server/boot.ts";
 import type { ClassRoom } from "../../server/rooms/class-room.ts";
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const artifacts = path.join(root, "test-artifacts");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-  // WebGL through SwiftShader: there is no GPU here, and Phaser 4's Canvas renderer is deprecated.
-  "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist",
-];
+import { ARTIFACTS, cityBuildings, ensureClientBuilt, launchBrowser, noBrowser, until, type PageDoc } from "./support.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyState = any;
-
-/** What the page's globals look like inside page.evaluate (this file has no DOM types). */
-interface PageDoc {
-  document: {
-    querySelector(s: string): { getAttribute(n: string): string | null; textContent: string | null } | null;
-    querySelectorAll(s: string): ArrayLike<{ getAttribute(n: string): string | null; textContent: string | null }>;
-  };
-}
-
-interface BuildingRow {
-  node: string;
-  state: string;
-  visuals: string;
-  pods: number;
-  text: string;
-}
-
-async function buildings(page: Page): Promise<BuildingRow[]> {
-  return page.evaluate(() => {
-    const d = (globalThis as unknown as PageDoc).document;
-    return Array.from(d.querySelectorAll(".cc-city-a11y li")).map((li) => ({
-      node: li.getAttribute("data-node") ?? "",
-      state: li.getAttribute("data-state") ?? "",
-      visuals: li.getAttribute("data-visuals") ?? "",
-      pods: Number(li.getAttribute("data-pods")),
-      text: li.textContent ?? "",
-    }));
-  });
-}
 
 async function cityAttr(page: Page, name: string): Promise<string | null> {
   return page.evaluate((n) => (globalThis as unknown as PageDoc).document.querySelector(".cc-city")?.getAttribute(n) ?? null, name);
 }
 
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
-const haveChromium = existsSync(CHROMIUM);
-
-// Skipped only on a developer machine without Chromium; CI installs it and must never skip.
-describe.skipIf(!haveChromium && !process.env.CI)("the projector display in Chromium", () => {
+describe.skipIf(noBrowser)("the projector display in Chromium", () => {
   let b: Booted;
   let browser: Browser;
 
   beforeAll(async () => {
-    // The server serves client/dist: build it from the sources under test (unless a setup step
-    // that runs before all browser tests already did, and says so).
-    if (process.env.CC_CLIENT_BUILT !== "1") {
-      const vite = path.join(root, "node_modules/.bin/vite");
-      const r = spawnSync(vite, ["build", "--logLevel", "error"], { cwd: root, encoding: "utf8" });
-      if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
-    }
-    mkdirSync(artifacts, { recursive: true });
+    ensureClientBuilt();
+    mkdirSync(ARTIFACTS, { recursive: true });
     b = await bootServer(29_620, { CLASS_CREATE_PER_MINUTE: "600", CLASS_CREATE_BURST: "50" });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchBrowser({ webgl: true, fulfilledPages: false });
   }, 120_000);
 
   afterAll(async () => {
@@ -110,7 +52,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("the projector display in Chro
     expect(await cityAttr(page, "data-renderer")).toBe("webgl");
     expect(await page.textContent("#phase")).toContain("Waiting to start");
     expect(await page.textContent("#join")).toContain(cls.code);
-    await page.screenshot({ path: path.join(artifacts, "display-lobby.png") });
+    await page.screenshot({ path: path.join(ARTIFACTS, "display-lobby.png") });
 
     teacher.send("classControl", { action: "start" });
     const readyPods = () => [...st().pods.values()].filter((p: AnyState) => p.ready) as AnyState[];
@@ -119,9 +61,9 @@ describe.skipIf(!haveChromium && !process.env.CI)("the projector display in Chro
     const want = st().deployments.get("shop").replicas as number;
     expect(want).toBe(8);
     await waitFor(() => readyPods().length === want, 20_000, "every shop pod ready");
-    await until("every pod shown in an apartment", () => buildings(page), (rows) => rows.reduce((n, r) => n + r.pods, 0) === want);
+    await until("every pod shown in an apartment", () => cityBuildings(page), (rows) => rows.reduce((n, r) => n + r.pods, 0) === want);
     await until("the phase shown as running", () => page.textContent("#phase"), (t) => (t ?? "").includes("Running"));
-    await page.screenshot({ path: path.join(artifacts, "display-running.png") });
+    await page.screenshot({ path: path.join(ARTIFACTS, "display-running.png") });
 
     // Kill the machine holding the most pods.
     const count = new Map<string, number>();
@@ -130,16 +72,16 @@ describe.skipIf(!haveChromium && !process.env.CI)("the projector display in Chro
     const victimPods = count.get(victim)!;
     teacher.send("command", { command: { type: "killNode", node: victim } });
 
-    const burning = await until("the victim's building on fire", () => buildings(page), (rows) => rows.some((r) => r.node === victim && r.visuals.split(" ").includes("fire")));
+    const burning = await until("the victim's building on fire", () => cityBuildings(page), (rows) => rows.some((r) => r.node === victim && r.visuals.split(" ").includes("fire")));
     const row = burning.find((r) => r.node === victim)!;
     expect(row.state).toBe("down");
     expect(row.text).toContain("Powered off");
-    await page.screenshot({ path: path.join(artifacts, "display-fire.png") });
+    await page.screenshot({ path: path.join(ARTIFACTS, "display-fire.png") });
 
     // The node goes NotReady, its pods are evicted and rescheduled: all of them live elsewhere.
     const moved = await until(
       "the victim's pods moved to other buildings",
-      () => buildings(page),
+      () => cityBuildings(page),
       (rows) => {
         const v = rows.find((r) => r.node === victim);
         const elsewhere = rows.filter((r) => r.node !== victim).reduce((n, r) => n + r.pods, 0);
@@ -150,7 +92,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("the projector display in Chro
     expect(moved.find((r) => r.node === victim)!.visuals).toContain("smoke");
     expect(Number(await cityAttr(page, "data-moves"))).toBeGreaterThanOrEqual(victimPods);
     await page.waitForTimeout(600);
-    await page.screenshot({ path: path.join(artifacts, "display-moved.png") });
+    await page.screenshot({ path: path.join(ARTIFACTS, "display-moved.png") });
 
     // The header and the events tell the same story in words.
     const events = await page.textContent("#events");
@@ -166,7 +108,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("the projector display in Chro
     display.ref.terminate();
     await page.waitForSelector("#banner:not([hidden])", { timeout: 10_000 });
     expect(await page.textContent("#banner")).toContain("Reconnecting");
-    await page.screenshot({ path: path.join(artifacts, "display-reconnecting.png") });
+    await page.screenshot({ path: path.join(ARTIFACTS, "display-reconnecting.png") });
     await page.waitForSelector("#banner[hidden]", { state: "attached", timeout: 20_000 });
     expect(errors).toEqual([]);
 

@@ -10,39 +10,20 @@
  * a private directory and served from there (as class.test.ts does).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { build } from "vite";
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page, type Route } from "playwright-core";
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { bootServer, type Booted } from "../server/boot.ts";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const ARTIFACTS = path.join(ROOT, "test-artifacts");
-const PHONE_UA = "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36";
-const ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-  // WebGL through SwiftShader: there is no GPU here.
-  "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist",
-  // Pages fulfilled by the test count as "public"; their WebSocket to 127.0.0.1 would be blocked.
-  "--disable-features=LocalNetworkAccessChecks",
-];
+import { ARTIFACTS, PHONE_UA, buildClientInto, launchBrowser, noBrowser, serveBuiltFrom } from "./support.ts";
 
 const DIST = mkdtempSync(path.join(tmpdir(), "container-city-lesson-e2e-"));
+const serveBuilt = serveBuiltFrom(DIST);
 
 let server: Booted;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
-
-async function serveBuilt(route: Route): Promise<void> {
-  const url = new URL(route.request().url());
-  if (url.pathname.startsWith("/api/")) return route.continue();
-  const file = path.join(DIST, decodeURIComponent(url.pathname), url.pathname.endsWith("/") ? "index.html" : "");
-  if (!file.startsWith(DIST) || !existsSync(file) || !statSync(file).isFile()) return route.continue();
-  return route.fulfill({ path: file });
-}
 
 async function open(opts: BrowserContextOptions, label: string): Promise<Page> {
   const ctx = await browser.newContext({ locale: "en-US", ...opts });
@@ -55,12 +36,12 @@ async function open(opts: BrowserContextOptions, label: string): Promise<Page> {
 
 const shot = (page: Page, name: string, fullPage = false) => page.screenshot({ path: path.join(ARTIFACTS, `lesson-${name}.png`), fullPage });
 
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("a lesson in the browser", () => {
+describe.skipIf(noBrowser)("a lesson in the browser", () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    await build({ configFile: path.join(ROOT, "vite.config.ts"), root: path.join(ROOT, "client"), logLevel: "error", build: { outDir: DIST, emptyOutDir: true } });
+    await buildClientInto(DIST);
     server = await bootServer(29_660, { CLASS_CREATE_PER_MINUTE: "6000", CLASS_CREATE_BURST: "100" });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchBrowser({ webgl: true, fulfilledPages: true });
   }, 90_000);
 
   afterAll(async () => {

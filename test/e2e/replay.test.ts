@@ -6,59 +6,15 @@
  * city's accessible list and in the page's own sentence. Debian's Chromium via playwright-core.
  */
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import type { Room } from "@colyseus/sdk";
 import { bootServer, createClass, sdk, sleep, waitFor, type Booted } from "../server/boot.ts";
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const artifacts = path.join(root, "test-artifacts");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-  "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist",
-];
+import { ARTIFACTS, cityBuildings, ensureClientBuilt, launchBrowser, noBrowser, until } from "./support.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyState = any;
-
-/** What the page's globals look like inside page.evaluate (this file has no DOM types). */
-interface PageDoc {
-  document: {
-    querySelector(s: string): { getAttribute(n: string): string | null; textContent: string | null } | null;
-    querySelectorAll(s: string): ArrayLike<{ getAttribute(n: string): string | null; textContent: string | null }>;
-  };
-}
-
-interface BuildingRow {
-  node: string;
-  state: string;
-  text: string;
-}
-
-async function buildings(page: Page): Promise<BuildingRow[]> {
-  return page.evaluate(() => {
-    const d = (globalThis as unknown as PageDoc).document;
-    return Array.from(d.querySelectorAll(".cc-city-a11y li")).map((li) => ({
-      node: li.getAttribute("data-node") ?? "",
-      state: li.getAttribute("data-state") ?? "",
-      text: li.textContent ?? "",
-    }));
-  });
-}
-
-async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 /** Drag the timeline to a cluster second, as a mouse would: the input event the page listens to. */
 async function scrubTo(page: Page, seconds: number): Promise<void> {
@@ -70,21 +26,16 @@ async function scrubTo(page: Page, seconds: number): Promise<void> {
 }
 
 const clusterMs = async (page: Page) => Number(await page.getAttribute("body", "data-cluster-ms"));
-const haveChromium = existsSync(CHROMIUM);
 
-describe.skipIf(!haveChromium && !process.env.CI)("the replay page in Chromium", () => {
+describe.skipIf(noBrowser)("the replay page in Chromium", () => {
   let b: Booted;
   let browser: Browser;
 
   beforeAll(async () => {
-    if (process.env.CC_CLIENT_BUILT !== "1") {
-      const vite = path.join(root, "node_modules/.bin/vite");
-      const r = spawnSync(vite, ["build", "--logLevel", "error"], { cwd: root, encoding: "utf8" });
-      if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
-    }
-    mkdirSync(artifacts, { recursive: true });
+    ensureClientBuilt();
+    mkdirSync(ARTIFACTS, { recursive: true });
     b = await bootServer(29_652, { CLASS_CREATE_PER_MINUTE: "600", CLASS_CREATE_BURST: "50", STORE_SNAPSHOT_SECONDS: "1" });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchBrowser({ webgl: true, fulfilledPages: false });
   }, 120_000);
 
   afterAll(async () => {
@@ -149,7 +100,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("the replay page in Chromium",
 
     // Before the kill: every building stands, and the page says so in words.
     await scrubTo(page, Math.floor(kill!.at / 1000) - 5);
-    const before = await until("all three standing before the kill", () => buildings(page), (rows) => rows.length === 3 && rows.every((r) => r.state === "ready"));
+    const before = await until("all three standing before the kill", () => cityBuildings(page), (rows) => rows.length === 3 && rows.every((r) => r.state === "ready"));
     expect(before.map((r) => r.node)).toContain(victim);
     expect(await page.textContent("#now")).toContain("all 3 buildings working");
     expect(await page.textContent("#events")).not.toContain("NodePoweredOff");
@@ -157,7 +108,7 @@ describe.skipIf(!haveChromium && !process.env.CI)("the replay page in Chromium",
     // Next incident (a remote's Page Down): the moment of the kill, the building down.
     await page.keyboard.press("PageDown");
     expect(await clusterMs(page)).toBe(kill!.at);
-    await until("the victim down at the kill", () => buildings(page), (rows) => ["down", "burnt"].includes(rows.find((r) => r.node === victim)?.state ?? ""));
+    await until("the victim down at the kill", () => cityBuildings(page), (rows) => ["down", "burnt"].includes(rows.find((r) => r.node === victim)?.state ?? ""));
     const now = await page.textContent("#now");
     expect(now).toContain(`In trouble: ${victimName} (Powered off)`);
     expect(await page.getAttribute(`.rp-marker button[data-kind=kill]`, "aria-current")).toBe("true");
@@ -171,11 +122,11 @@ describe.skipIf(!haveChromium && !process.env.CI)("the replay page in Chromium",
     await until("the power-off in the event feed", () => page.textContent("#events"), (t) => (t ?? "").includes("NodePoweredOff"));
     await page.waitForTimeout(800);
     await page.screenshot({ path: "/tmp/replay.png" });
-    await page.screenshot({ path: path.join(artifacts, "replay-after-kill.png") });
+    await page.screenshot({ path: path.join(ARTIFACTS, "replay-after-kill.png") });
 
     // Back before the kill again (the keyframe path): standing again.
     await scrubTo(page, Math.floor(kill!.at / 1000) - 5);
-    await until("the victim standing again", () => buildings(page), (rows) => rows.find((r) => r.node === victim)?.state === "ready");
+    await until("the victim standing again", () => cityBuildings(page), (rows) => rows.find((r) => r.node === victim)?.state === "ready");
 
     // Space plays and pauses; time moves on in between.
     const t0 = await clusterMs(page);

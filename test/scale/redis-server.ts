@@ -6,6 +6,7 @@ import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import path from "node:path";
+import { describe, it } from "vitest";
 
 /** redis-server and redis-cli (one Debian package, redis-server, brings both), or null when missing. */
 export function findRedis(): { server: string; cli: string } | null {
@@ -14,6 +15,13 @@ export function findRedis(): { server: string; cli: string } | null {
   const server = find("redis-server");
   const cli = find("redis-cli");
   return server && cli ? { server, cli } : null;
+}
+
+/** Where redis-server is missing, a suite shows up as one skipped test that says what to install. */
+export function skippedWithoutRedis(title: string): void {
+  describe(title, () => {
+    it.skip("SKIPPED: redis-server (and redis-cli) not found on PATH or in /usr/bin; install Debian's redis-server package (.ci/run does)", () => {});
+  });
 }
 
 /** A port nobody listens on right now (the OS picks it; a race with other processes is unlikely). */

@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Client, type Room } from "@colyseus/sdk";
-import { killAll, logLines, start, waitForStatus, type Proc } from "../ops/spawn.ts";
+import { killAll, logLines } from "../ops/spawn.ts";
 import { sleep, waitFor, welcomeOf } from "../server/boot.ts";
-import { findRedis, freePort, startRedis, type RedisServer } from "./redis-server.ts";
+import { findRedis, skippedWithoutRedis, startRedis, type RedisServer } from "./redis-server.ts";
+import { abandon, boot, createClass, gauge, joiner, startGame, type Game } from "./cluster.ts";
 import { SqliteClassStore } from "../../server/store/index.ts";
 import type { CreateClassResponse, WelcomeMessage } from "../../shared/protocol/messages.ts";
 
@@ -25,99 +25,17 @@ const REDIS = findRedis();
 const PASSWORD = `pw-${randomBytes(12).toString("hex")}`;
 const CODE_SET = "container-city:class-codes";
 
-interface Game {
-  name: string;
-  port: number;
-  base: string;
-  env: Record<string, string>;
-  proc: Proc;
-  /** Every process this name ran, for the log checks. */
-  runs: Proc[];
-}
-
 let redis: RedisServer | undefined;
 let dir = "";
 let a: Game;
 let b: Game;
-const rooms: Room[] = [];
+/** Joining retries while a restarted process is still resuming its classes (it listens first). */
+const { rooms, join, joinWhenBack } = joiner({ timeoutMs: 15_000, retryEveryMs: 100 });
 
-async function boot(g: Game): Promise<void> {
-  g.proc = start(["server/main.ts"], g.env);
-  g.runs.push(g.proc);
-  await waitForStatus(`${g.base}/healthz`, 200, g.proc, 20_000);
-}
+/** One store per process: SQLite files are not shared between processes (docs/operations.md). */
+const game = (name: string) => startGame(name, redis!.url, { STORE_PATH: path.join(dir, `${name}.db`) });
 
-async function game(name: string): Promise<Game> {
-  const port = await freePort();
-  const g: Game = {
-    name,
-    port,
-    base: `http://127.0.0.1:${port}`,
-    env: {
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "info",
-      REDIS_URL: redis!.url,
-      // What the client puts in its WebSocket URL when a seat in this process was reserved by the other.
-      PUBLIC_ADDRESS: `127.0.0.1:${port}`,
-      // One store per process: SQLite files are not shared between processes (docs/operations.md).
-      STORE_PATH: path.join(dir, `${name}.db`),
-      STORE_SNAPSHOT_SECONDS: "1",
-      SHUTDOWN_GRACE_MS: "0",
-      // The test creates classes faster than a teacher would.
-      CLASS_CREATE_PER_MINUTE: "6000",
-      CLASS_CREATE_BURST: "100",
-    },
-    proc: undefined as unknown as Proc,
-    runs: [],
-  };
-  await boot(g);
-  return g;
-}
-
-async function createClass(g: Game, body: object = {}): Promise<CreateClassResponse> {
-  const res = await fetch(`${g.base}/api/classes`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  expect(res.status, `POST /api/classes on ${g.name}`).toBe(201);
-  return (await res.json()) as CreateClassResponse;
-}
-
-async function join(g: Game, code: string, options: object): Promise<Room> {
-  const room = await new Client(g.base).joinById(code, options);
-  rooms.push(room);
-  return room;
-}
-
-/** Join, retrying while a restarted process is still resuming its classes (it listens first). */
-async function joinWhenBack(g: Game, code: string, options: object, timeoutMs = 15_000): Promise<Room> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await join(g, code, options);
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await sleep(100);
-    }
-  }
-}
-
-async function gauge(g: Game, name: string): Promise<number> {
-  const text = await (await fetch(`${g.base}/metrics`)).text();
-  return Number(new RegExp(`^${name} (\\d+)`, "m").exec(text)?.[1] ?? NaN);
-}
-
-/** The clients of a process about to die must not reconnect by themselves. */
-function abandon(list: Room[]): void {
-  for (const r of list) {
-    r.reconnection.enabled = false;
-    r.removeAllListeners();
-  }
-}
-
-if (!REDIS) {
-  describe("two server processes sharing one Redis", () => {
-    it.skip("SKIPPED: redis-server (and redis-cli) not found on PATH or in /usr/bin; install Debian's redis-server package (.ci/run does)", () => {});
-  });
-}
+if (!REDIS) skippedWithoutRedis("two server processes sharing one Redis");
 
 describe.skipIf(!REDIS)("two server processes sharing one Redis", () => {
   beforeAll(async () => {

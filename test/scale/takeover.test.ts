@@ -6,12 +6,13 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { randomBytes } from "node:crypto";
-import { Client, type Room } from "@colyseus/sdk";
-import { killAll, logLines, start, waitForStatus, type Proc } from "../ops/spawn.ts";
+import type { Room } from "@colyseus/sdk";
+import { killAll, logLines } from "../ops/spawn.ts";
 import { sleep, waitFor, welcomeOf } from "../server/boot.ts";
-import { findRedis, freePort, startRedis, type RedisServer } from "./redis-server.ts";
+import { findRedis, skippedWithoutRedis, startRedis, type RedisServer } from "./redis-server.ts";
+import { abandon, createClass, gauge, joiner, startGame, type Game } from "./cluster.ts";
 import { RedisClassStore, type LoadedClass } from "../../server/store/index.ts";
-import type { CreateClassResponse, WelcomeMessage } from "../../shared/protocol/messages.ts";
+import type { WelcomeMessage } from "../../shared/protocol/messages.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyState = any;
@@ -21,78 +22,21 @@ const PASSWORD = `pw-${randomBytes(12).toString("hex")}`;
 /** server/app.config.ts's TAKEOVER_EVERY_MS: how long a second copy of a class would take to appear. */
 const SWEEP_MS = 5000;
 
-interface Game {
-  name: string;
-  base: string;
-  env: Record<string, string>;
-  proc: Proc;
-}
-
 let redis: RedisServer | undefined;
 /** The test's own view of the store, as an operator's redis-cli would have. */
 let store: RedisClassStore | undefined;
 const games: Game[] = [];
-const rooms: Room[] = [];
+/** Joining retries while no live process holds the class yet (the takeover runs every few seconds). */
+const { rooms, join, joinWhenBack } = joiner({ timeoutMs: 30_000, retryEveryMs: 200 });
 
 async function game(name: string): Promise<Game> {
-  const port = await freePort();
-  const env = {
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    LOG_LEVEL: "info",
-    REDIS_URL: redis!.url,
-    PUBLIC_ADDRESS: `127.0.0.1:${port}`,
-    STORE_DRIVER: "redis",
-    STORE_SNAPSHOT_SECONDS: "1",
-    SHUTDOWN_GRACE_MS: "0",
-    CLASS_CREATE_PER_MINUTE: "6000",
-    CLASS_CREATE_BURST: "100",
-  };
-  const g: Game = { name, base: `http://127.0.0.1:${port}`, env, proc: start(["server/main.ts"], env) };
-  await waitForStatus(`${g.base}/healthz`, 200, g.proc, 20_000);
+  const g = await startGame(name, redis!.url, { STORE_DRIVER: "redis" });
   games.push(g);
   return g;
 }
 
-async function createClass(g: Game, body: object = {}): Promise<CreateClassResponse> {
-  const res = await fetch(`${g.base}/api/classes`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  expect(res.status, `POST /api/classes on ${g.name}`).toBe(201);
-  return (await res.json()) as CreateClassResponse;
-}
-
-async function join(g: Game, code: string, options: object): Promise<Room> {
-  const room = await new Client(g.base).joinById(code, options);
-  rooms.push(room);
-  return room;
-}
-
-/** Join, retrying while no live process holds the class yet (the takeover runs every few seconds). */
-async function joinWhenBack(g: Game, code: string, options: object, timeoutMs = 30_000): Promise<Room> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await join(g, code, options);
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await sleep(200);
-    }
-  }
-}
-
-async function gauge(g: Game, name: string): Promise<number> {
-  const text = await (await fetch(`${g.base}/metrics`)).text();
-  return Number(new RegExp(`^${name} (\\d+)`, "m").exec(text)?.[1] ?? NaN);
-}
-
 function get(g: Game, path: string, teacherKey: string): Promise<Response> {
   return fetch(`${g.base}${path}`, { headers: { "x-teacher-key": teacherKey } });
-}
-
-function abandon(list: Room[]): void {
-  for (const r of list) {
-    r.reconnection.enabled = false;
-    r.removeAllListeners();
-  }
 }
 
 /** Poll the store until `ok` holds for the class (writes land every second, snapshots too here). */
@@ -106,11 +50,7 @@ async function storeUntil(code: string, ok: (c: LoadedClass) => boolean, what: s
   }
 }
 
-if (!REDIS) {
-  describe("three server processes sharing one Redis store", () => {
-    it.skip("SKIPPED: redis-server (and redis-cli) not found on PATH or in /usr/bin; install Debian's redis-server package (.ci/run does)", () => {});
-  });
-}
+if (!REDIS) skippedWithoutRedis("three server processes sharing one Redis store");
 
 describe.skipIf(!REDIS)("three server processes sharing one Redis store", () => {
   beforeAll(async () => {

@@ -3,7 +3,10 @@ import { ColyseusTestServer } from "@colyseus/testing";
 import { Client, type Room } from "@colyseus/sdk";
 import { createApp, type App } from "../../server/app.config.ts";
 import { loadConfig } from "../../server/config.ts";
-import type { CreateClassResponse, WelcomeMessage, YouMessage } from "../../shared/protocol/messages.ts";
+import type { CreateClassResponse, ResultMessage, WelcomeMessage, YouMessage } from "../../shared/protocol/messages.ts";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyState = any;
 
 export interface Booted {
   app: App;
@@ -67,4 +70,23 @@ export function welcomeOf(room: Room): Promise<WelcomeMessage> {
   const p = new Promise<WelcomeMessage>((resolve) => room.onMessage("welcome", resolve));
   room.send("hello", {});
   return p;
+}
+
+/**
+ * A class under way with a node down: its teacher and three students (Ana, Bo, Cy) join, the teacher
+ * starts it and, once the shop's 6 pods are ready, kills the node at `victimIndex` (in the state's
+ * order) and sees the kill acknowledged. Every room joined goes into `rooms`, the teacher first.
+ */
+export async function startAndKillANode(b: Booted, cls: CreateClassResponse, victimIndex: number, rooms: Room[]): Promise<{ teacher: Room; victim: string }> {
+  const teacher = await sdk(b).joinById(cls.code, { teacherKey: cls.teacherKey });
+  rooms.push(teacher);
+  const results = inbox<ResultMessage>(teacher, "result");
+  for (const name of ["Ana", "Bo", "Cy"]) rooms.push(await sdk(b).joinById(cls.code, { name }));
+  teacher.send("classControl", { action: "start" });
+  const ts = () => teacher.state as AnyState;
+  await waitFor(() => [...(ts().pods?.values() ?? [])].filter((p: AnyState) => p.ready).length === 6, 15_000, "6 shop pods ready");
+  const victim = [...ts().nodes.keys()][victimIndex] as string;
+  teacher.send("command", { id: "kill", command: { type: "killNode", node: victim } });
+  await waitFor(() => results.some((r) => r.id === "kill" && r.ok), 5000, "kill acknowledged");
+  return { teacher, victim };
 }

@@ -5,8 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import type { Room } from "@colyseus/sdk";
-import { bootServer, createClass, inbox, sdk, sleep, waitFor, type Booted } from "./boot.ts";
-import type { ResultMessage } from "../../shared/protocol/messages.ts";
+import { bootServer, createClass, startAndKillANode, sleep, waitFor, type Booted } from "./boot.ts";
 import type { ReplayData } from "../../shared/protocol/replay.ts";
 import { stateHash } from "../../shared/sim/index.ts";
 import { ReplayPlayer, replay } from "../../shared/replay/index.ts";
@@ -36,16 +35,9 @@ describe("the replay route", () => {
   it("serves the seed and command log to the teacher key, and the same 404 to anyone else", async () => {
     const cls = await createClass(b, { compression: 60, seed: 9 });
     ({ code, teacherKey: key, displayKey } = cls);
-    const teacher = await sdk(b).joinById(code, { teacherKey: key });
-    rooms.push(teacher);
-    const results = inbox<ResultMessage>(teacher, "result");
-    for (const name of ["Ana", "Bo", "Cy"]) rooms.push(await sdk(b).joinById(code, { name }));
-    teacher.send("classControl", { action: "start" });
-    const ts = () => teacher.state as AnyState;
-    await waitFor(() => [...(ts().pods?.values() ?? [])].filter((p: AnyState) => p.ready).length === 6, 15_000, "6 shop pods ready");
-    victim = [...ts().nodes.keys()][1] as string;
-    teacher.send("command", { id: "kill", command: { type: "killNode", node: victim } });
-    await waitFor(() => results.some((r) => r.id === "kill" && r.ok), 5000, "kill acknowledged");
+    const started = await startAndKillANode(b, cls, 1, rooms);
+    victim = started.victim;
+    const ts = () => started.teacher.state as AnyState;
 
     const other = await createClass(b, { seed: 1 });
     const refused = [

@@ -7,8 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Room } from "@colyseus/sdk";
-import { bootServer, createClass, inbox, sdk, sleep, waitFor, welcomeOf, type Booted } from "./boot.ts";
-import type { ResultMessage } from "../../shared/protocol/messages.ts";
+import { bootServer, createClass, startAndKillANode, sdk, sleep, waitFor, welcomeOf, type Booted } from "./boot.ts";
 import type { ClassReport } from "../../server/reports/index.ts";
 import type { TeacherLessonView } from "../../shared/lessons/index.ts";
 
@@ -55,16 +54,9 @@ describe("class reports", () => {
     const cls = await createClass(b, { compression: 60, seed: 4 });
     code = cls.code;
     key = cls.teacherKey;
-    const teacher = await sdk(b).joinById(code, { teacherKey: key });
-    rooms.push(teacher);
-    const results = inbox<ResultMessage>(teacher, "result");
-    for (const name of ["Ana", "Bo", "Cy"]) rooms.push(await sdk(b).joinById(code, { name }));
-    teacher.send("classControl", { action: "start" });
-    const ts = () => teacher.state as AnyState;
-    await waitFor(() => [...(ts().pods?.values() ?? [])].filter((p: AnyState) => p.ready).length === 6, 15_000, "6 shop pods ready");
-    victim = [...ts().nodes.keys()][0] as string;
-    teacher.send("command", { id: "kill", command: { type: "killNode", node: victim } });
-    await waitFor(() => results.some((r) => r.id === "kill" && r.ok), 5000, "kill acknowledged");
+    const started = await startAndKillANode(b, cls, 0, rooms);
+    victim = started.victim;
+    const ts = () => started.teacher.state as AnyState;
     await waitFor(() => ts().nodes.get(victim).ready === "Unknown", 10_000, "victim NotReady");
 
     const refused = [

@@ -1,7 +1,10 @@
 /** Test helpers: a stand-in for the room's simulation loop, and store fixtures. */
 import { createHash } from "node:crypto";
-import { advance, applyCommand, createCluster, type ClusterState, type Command, type CommandResult, type Mode } from "../../shared/sim/index.ts";
+import { expect } from "vitest";
+import { advance, applyCommand, createCluster, stateHash, type ClusterState, type Command, type CommandResult, type Mode } from "../../shared/sim/index.ts";
 import type { CommandEntry, NewClass, RoomData, RosterEntry } from "../../server/store/types.ts";
+import type { ClassStore } from "../../server/store/index.ts";
+import { resumeState } from "../../server/reports/replay.ts";
 
 export const sha = (s: string): string => createHash("sha256").update(s).digest("hex");
 
@@ -91,4 +94,29 @@ export function stats(values: number[]): { median: number; p95: number; max: num
   const v = [...values].sort((a, b) => a - b);
   const at = (q: number) => v[Math.min(v.length - 1, Math.floor(q * v.length))]!;
   return { median: at(0.5), p95: at(0.95), max: v[v.length - 1]! };
+}
+
+/**
+ * Write a running class through one store (its log, a snapshot with a roster, one command after the
+ * snapshot) and close it; then `open` another on the same data, as a restart or another process
+ * would, and find it all again: the roster, the whole log, and the state it resumes to.
+ */
+export async function expectFoundAgain(open: () => ClassStore): Promise<void> {
+  const live = new LiveSim(21).nodes(5).must({ type: "deploy", app: "shop", version: "v1", replicas: 6, baselineRps: 30 }).advance(120_000);
+  const first = open();
+  await first.createClass(newClass("ABC123"));
+  const run = await first.beginRun("ABC123");
+  await first.appendCommands("ABC123", live.log.map((e, seq) => ({ ...e, run, seq })));
+  await first.saveSnapshot("ABC123", { run, state: live.sim, room: runningRoom, roster: [rosterEntry(1), rosterEntry(2)], commandCount: live.log.length });
+  live.advance(3000).must({ type: "killNode", node: "node-3" });
+  await first.appendCommands("ABC123", [{ ...live.log[live.log.length - 1]!, run, seq: live.log.length - 1 }]);
+  await first.close();
+
+  const second = open();
+  const loaded = (await second.loadClass("ABC123"))!;
+  expect(loaded.warnings).toEqual([]);
+  expect(loaded.roster.map((r) => r.id)).toEqual(["student-1", "student-2"]);
+  expect(loaded.commands).toEqual(live.log);
+  expect(stateHash(resumeState(loaded))).toBe(stateHash(live.sim));
+  await second.close();
 }

@@ -14,9 +14,9 @@ import { RedisClassStore, SqliteClassStore, createClassStore, isSharedStore, loa
 import { ConfigError, loadConfig } from "../../server/config.ts";
 import { resumeState } from "../../server/reports/replay.ts";
 import { ClassOwners, type Cluster } from "../../server/takeover.ts";
-import { findRedis, startRedis, type RedisServer } from "../scale/redis-server.ts";
+import { findRedis, skippedWithoutRedis, startRedis, type RedisServer } from "../scale/redis-server.ts";
 import { describeClassStore } from "./contract.ts";
-import { LiveSim, classroomState, newClass, rosterEntry, runningRoom, stats } from "./helpers.ts";
+import { LiveSim, classroomState, expectFoundAgain, newClass, rosterEntry, runningRoom, stats } from "./helpers.ts";
 
 const REDIS = findRedis();
 const PASSWORD = `pw-${randomBytes(8).toString("hex")}`;
@@ -25,11 +25,7 @@ let redis: RedisServer | undefined;
 let stores = 0;
 const prefix = () => `cc-test-${++stores}:`;
 
-if (!REDIS) {
-  describe("Redis class store", () => {
-    it.skip("SKIPPED: redis-server (and redis-cli) not found on PATH or in /usr/bin; install Debian's redis-server package (.ci/run does)", () => {});
-  });
-}
+if (!REDIS) skippedWithoutRedis("Redis class store");
 
 describe.skipIf(!REDIS)("Redis class store", () => {
   beforeAll(async () => {
@@ -47,23 +43,7 @@ describe.skipIf(!REDIS)("Redis class store", () => {
 
   it("finds everything again through a second connection, as another process would", async () => {
     const p = prefix();
-    const live = new LiveSim(21).nodes(5).must({ type: "deploy", app: "shop", version: "v1", replicas: 6, baselineRps: 30 }).advance(120_000);
-    const first = new RedisClassStore({ redis: redis!.url, prefix: p });
-    await first.createClass(newClass("ABC123"));
-    const run = await first.beginRun("ABC123");
-    await first.appendCommands("ABC123", live.log.map((e, seq) => ({ ...e, run, seq })));
-    await first.saveSnapshot("ABC123", { run, state: live.sim, room: runningRoom, roster: [rosterEntry(1), rosterEntry(2)], commandCount: live.log.length });
-    live.advance(3000).must({ type: "killNode", node: "node-3" });
-    await first.appendCommands("ABC123", [{ ...live.log[live.log.length - 1]!, run, seq: live.log.length - 1 }]);
-    await first.close();
-
-    const second = new RedisClassStore({ redis: redis!.url, prefix: p });
-    const loaded = (await second.loadClass("ABC123"))!;
-    expect(loaded.warnings).toEqual([]);
-    expect(loaded.roster.map((r) => r.id)).toEqual(["student-1", "student-2"]);
-    expect(loaded.commands).toEqual(live.log);
-    expect(stateHash(resumeState(loaded))).toBe(stateHash(live.sim));
-    await second.close();
+    await expectFoundAgain(() => new RedisClassStore({ redis: redis!.url, prefix: p }));
   });
 
   it("returns a long log, samples and events in order (a large Redis hash has no order of its own)", async () => {

@@ -7,7 +7,7 @@ import { stateHash } from "../../shared/sim/index.ts";
 import { MIGRATIONS, SchemaTooNewError, SqliteClassStore, createClassStore, loadStoreConfig, migrate, schemaVersion } from "../../server/store/index.ts";
 import { resumeState } from "../../server/reports/replay.ts";
 import { describeClassStore } from "./contract.ts";
-import { LiveSim, classroomState, newClass, rosterEntry, runningRoom, stats } from "./helpers.ts";
+import { LiveSim, classroomState, expectFoundAgain, newClass, rosterEntry, runningRoom, stats } from "./helpers.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "cc-store-"));
 let files = 0;
@@ -21,23 +21,7 @@ describeClassStore("SQLite file, uncompressed snapshots", (now) => new SqliteCla
 describe("SQLite store on disk", () => {
   it("finds everything again after the file is closed and reopened", async () => {
     const file = tempFile();
-    const live = new LiveSim(21).nodes(5).must({ type: "deploy", app: "shop", version: "v1", replicas: 6, baselineRps: 30 }).advance(120_000);
-    const first = new SqliteClassStore({ path: file });
-    await first.createClass(newClass("ABC123"));
-    const run = await first.beginRun("ABC123");
-    await first.appendCommands("ABC123", live.log.map((e, seq) => ({ ...e, run, seq })));
-    await first.saveSnapshot("ABC123", { run, state: live.sim, room: runningRoom, roster: [rosterEntry(1), rosterEntry(2)], commandCount: live.log.length });
-    live.advance(3000).must({ type: "killNode", node: "node-3" });
-    await first.appendCommands("ABC123", [{ ...live.log[live.log.length - 1]!, run, seq: live.log.length - 1 }]);
-    await first.close();
-
-    const second = new SqliteClassStore({ path: file });
-    const loaded = (await second.loadClass("ABC123"))!;
-    expect(loaded.warnings).toEqual([]);
-    expect(loaded.roster.map((r) => r.id)).toEqual(["student-1", "student-2"]);
-    expect(loaded.commands).toEqual(live.log);
-    expect(stateHash(resumeState(loaded))).toBe(stateHash(live.sim));
-    await second.close();
+    await expectFoundAgain(() => new SqliteClassStore({ path: file }));
   });
 
   it("runs in WAL mode with foreign keys on", async () => {

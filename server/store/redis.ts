@@ -28,6 +28,7 @@
  * Redis must persist (AOF, appendfsync everysec, or RDB at least): without it a Redis restart loses
  * every class, which SQLite on a volume would not.
  */
+import { SerialQueues } from "./serial.ts";
 import { Redis } from "ioredis";
 import type { Command, HistorySample, KubeEvent, Mode } from "../../shared/sim/index.ts";
 import { decodeState, encodeState, parseState, serializeState, type SnapshotEncoding } from "./codec.ts";
@@ -210,7 +211,7 @@ export class RedisClassStore implements ClassStore, ClassOwnership {
   private readonly now: () => number;
   private readonly shas = new Map<ScriptName, string>();
   /** Snapshot writes of a class are chained so a slow compression never lands after a newer one. */
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly queues = new SerialQueues();
   private closed = false;
 
   constructor(opts: RedisStoreOptions) {
@@ -315,7 +316,7 @@ export class RedisClassStore implements ClassStore, ClassOwnership {
     const roster = snap.roster?.flatMap((e) => [e.id, rosterJson(e)]) ?? [];
     const head = { run: snap.run, commandCount: snap.commandCount };
     const serializeMs = performance.now() - started;
-    return this.chain(code, async () => {
+    return this.queues.run(code, async () => {
       const blob = Buffer.from(await encodeState(ser.json, this.encoding));
       this.assertOpen();
       const w = performance.now();
@@ -334,17 +335,6 @@ export class RedisClassStore implements ClassStore, ClassOwnership {
         rosterRows: roster.length / 2,
       };
     });
-  }
-
-  private chain(code: string, task: () => Promise<void>): Promise<void> {
-    const prev = this.chains.get(code) ?? Promise.resolve();
-    const run = prev.then(task);
-    const settled = run.then(() => undefined, () => undefined);
-    this.chains.set(code, settled);
-    void settled.then(() => {
-      if (this.chains.get(code) === settled) this.chains.delete(code);
-    });
-    return run;
   }
 
   async saveRoster(code: string, roster: RosterEntry[]): Promise<void> {
@@ -570,7 +560,7 @@ export class RedisClassStore implements ClassStore, ClassOwnership {
   /** Waits for snapshot writes in flight, then closes the connection (if it opened it). */
   async close(): Promise<void> {
     if (this.closed) return;
-    await Promise.all([...this.chains.values()]);
+    await this.queues.idle();
     this.closed = true;
     if (!this.ownsConnection) return;
     // QUIT waits for the replies in flight; with Redis unreachable it would wait for ever.

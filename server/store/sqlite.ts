@@ -4,6 +4,7 @@
  * synchronous=NORMAL makes a commit cost no fsync: after a power cut the last second of writes may
  * be lost, never the file's consistency, and a class snapshot is only ever seconds old anyway.
  */
+import { SerialQueues } from "./serial.ts";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync, type SQLOutputValue, type StatementSync } from "node:sqlite";
@@ -195,7 +196,7 @@ export class SqliteClassStore implements ClassStore {
   private readonly encoding: SnapshotEncoding;
   private readonly now: () => number;
   /** Snapshot writes of a class are chained so a slow compression never lands after a newer one. */
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly queues = new SerialQueues();
   private readonly q: ReturnType<typeof prepareStatements>;
   private closed = false;
 
@@ -279,7 +280,7 @@ export class SqliteClassStore implements ClassStore {
     const roster = snap.roster?.map((e) => rosterParams(code, e)) ?? [];
     const head = { run: snap.run, commandCount: snap.commandCount };
     const serializeMs = performance.now() - started;
-    return this.chain(code, async () => {
+    return this.queues.run(code, async () => {
       const blob = await encodeState(ser.json, this.encoding);
       this.assertOpen();
       const w = performance.now();
@@ -298,17 +299,6 @@ export class SqliteClassStore implements ClassStore {
         rosterRows: roster.length,
       };
     });
-  }
-
-  private chain(code: string, task: () => Promise<void>): Promise<void> {
-    const prev = this.chains.get(code) ?? Promise.resolve();
-    const run = prev.then(task);
-    const settled = run.then(() => undefined, () => undefined);
-    this.chains.set(code, settled);
-    void settled.then(() => {
-      if (this.chains.get(code) === settled) this.chains.delete(code);
-    });
-    return run;
   }
 
   async saveRoster(code: string, roster: RosterEntry[]): Promise<void> {
@@ -469,7 +459,7 @@ export class SqliteClassStore implements ClassStore {
   /** Waits for snapshot writes in flight, then closes the file (checkpointing the WAL into it). */
   async close(): Promise<void> {
     if (this.closed) return;
-    await Promise.all([...this.chains.values()]);
+    await this.queues.idle();
     this.closed = true;
     this.db.close();
   }

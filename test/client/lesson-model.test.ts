@@ -1,10 +1,11 @@
 /** The lesson screens' pure parts: answer bars, the Next button, outcomes, the leaderboard, remembered answers. */
 import { describe, expect, it } from "vitest";
+import { MapStorage } from "../support/storage.ts";
 import { en } from "../../client/src/i18n/en.ts";
 import { vi } from "../../client/src/i18n/vi.ts";
 import {
   AnswerMemory, answerBars, answeredOf, controlsEnabled, describeTrigger, formatMiB, layerRows, leaderboard, lessonsForMode, nextButton, outcomeOf, textIn, viewReader, waitingKey,
-  type PublicLesson, type SmallStorage,
+  type PublicLesson,
 } from "../../client/src/ui/lesson-model.ts";
 import type { PublicPredictionView } from "../../shared/lessons/views.ts";
 import type { Condition, ConditionType, Trigger } from "../../shared/lessons/schema.ts";
@@ -139,19 +140,6 @@ describe("leaderboard", () => {
     expect(leaderboard(published(true, 2)).top).toHaveLength(2);
   });
 });
-
-class MapStorage implements SmallStorage {
-  data = new Map<string, string>();
-  getItem(k: string) {
-    return this.data.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    this.data.set(k, v);
-  }
-  removeItem(k: string) {
-    this.data.delete(k);
-  }
-}
 
 type View = Pick<PublicLesson, "step" | "prediction" | "lastReveal">;
 function view(stepId: string, status: PublicPredictionView["status"] | null, phase: "asking" | "running" = "running"): View {

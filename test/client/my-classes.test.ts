@@ -1,18 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { MapStorage } from "../support/storage.ts";
 import { forgetHosted, hostedClasses, hostedLinks, rememberHosted, type HostedClass } from "../../client/src/ui/my-classes.ts";
-
-class MapStorage {
-  data = new Map<string, string>();
-  getItem(k: string) {
-    return this.data.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    this.data.set(k, v);
-  }
-  removeItem(k: string) {
-    this.data.delete(k);
-  }
-}
 
 const cls = (code: string, createdAt: number): HostedClass => ({ code, teacherKey: `key-${code}`, createdAt, lesson: null });
 

@@ -51,6 +51,8 @@ export interface PersonalSource {
   students: () => Iterable<Student>;
   /** A student's points, the lesson's included. */
   pointsOf(st: Student): number;
+  /** A student's answers in the running lesson (sent with a full resend). */
+  answersOf(st: Student): Record<string, string> | null;
   clientOf(sessionId: string): Client | undefined;
 }
 
@@ -103,7 +105,12 @@ export class PersonalMessages {
         servedRps: Math.round((served.get(st.nodeName) ?? 0) * 10) / 10,
       };
       const json = JSON.stringify(you);
-      if (json !== st.lastYou || st.resend) client.send("you", you);
+      if (st.resend) {
+        const answers = src.answersOf(st);
+        client.send("you", answers ? { ...you, answers } : you);
+      } else if (json !== st.lastYou) {
+        client.send("you", you);
+      }
       st.lastYou = json;
       st.resend = false;
     }

@@ -161,6 +161,16 @@ export function teacherLessonView(state: LessonState): TeacherLessonView {
 }
 
 /** One student's own answer and points for a question (sent to that student only). */
+/** Every answer this student gave in the lesson, by question (sent back after a reconnection or on a new device). */
+export function studentAnswers(state: LessonState, studentId: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [stepId, ps] of Object.entries(state.predictions)) {
+    const a = ps.answers[studentId];
+    if (a !== undefined) out[stepId] = a;
+  }
+  return out;
+}
+
 export function studentAnswerView(state: LessonState, stepId: string, studentId: string): { answer: string | null; points: number | null } {
   const ps = state.predictions[stepId];
   if (!ps) return { answer: null, points: null };

@@ -154,6 +154,11 @@ export interface YouMessage {
   of: number;
   /** Requests per second the pods on this student's node answered, over the last second. */
   servedRps: number;
+  /**
+   * The student's answers in the running lesson, by question id: only in the `you` sent after a
+   * hello or a reconnection, so a reloaded page or another device shows what was answered.
+   */
+  answers?: Record<string, string>;
 }
 
 /**

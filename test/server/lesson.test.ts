@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import type { Room } from "@colyseus/sdk";
-import { bootServer, createClass, inbox, sdk, waitFor, welcomeOf, type Booted } from "./boot.ts";
+import { bootServer, createClass, inbox, sdk, waitFor, welcomeOf, youOf, type Booted } from "./boot.ts";
 import type { ResultMessage } from "../../shared/protocol/messages.ts";
 import type { PublicLessonView, TeacherLessonView } from "../../shared/lessons/index.ts";
 
@@ -29,7 +29,8 @@ describe("a lesson played over real WebSockets", () => {
     const results = inbox<ResultMessage>(teacher, "result");
     const students: Room[] = [];
     for (const name of ["Right", "Wrong", "Quiet"]) students.push(await sdk(b).joinById(cls.code, { name }));
-    const ids = await Promise.all(students.map(async (r) => (await welcomeOf(r)).studentId!));
+    const welcomes = await Promise.all(students.map((r) => welcomeOf(r)));
+    const ids = welcomes.map((w) => w.studentId!);
     teacher.send("classControl", { action: "start" });
     teacher.send("setCompression", { factor: 120 });
     const ts = () => teacher.state as AnyState;
@@ -37,6 +38,8 @@ describe("a lesson played over real WebSockets", () => {
     const pview = (): PublicLessonView | null => (students[0]!.state as AnyState).lesson ? JSON.parse((students[0]!.state as AnyState).lesson) : null;
 
     const answered = new Set<string>();
+    /** What the first student answered, by question. */
+    const given = new Map<string, string>();
     const steps = new Set<string>();
     let presses = 0;
     let pressedAt = "";
@@ -53,6 +56,7 @@ describe("a lesson played over real WebSockets", () => {
         answered.add(q.stepId);
         const wrong = q.options?.map((o) => o.id).find((id) => id !== v.expected) ?? "node-none";
         students[0]!.send("answer", { stepId: q.stepId, answer: v.expected });
+        given.set(q.stepId, v.expected);
         if (q.options) students[1]!.send("answer", { stepId: q.stepId, answer: wrong });
       } else if (v && ["next", "release", "reveal"].includes(v.waitingFor) && presses < 40) {
         // One press per state the teacher sees, as a person would (the view refreshes a few times a second).
@@ -73,7 +77,16 @@ describe("a lesson played over real WebSockets", () => {
     // The lesson's commands went through the replayable log.
     const log = b.colyseus.getRoomById<AnyState>(cls.code).inspect().log as { command: { type: string } }[];
     expect(log.some((e) => e.command.type === "killNode")).toBe(true);
-    await Promise.all([teacher, ...students].map((r) => r.leave()));
+    // On another device (the rejoin token), the first student's answers come back with its figures.
+    const back = await sdk(b).joinById(cls.code, { rejoinToken: welcomes[0]!.rejoinToken });
+    const you = youOf(back);
+    await welcomeOf(back);
+    await waitFor(() => you.current?.answers !== undefined, 5000, "the answers back");
+    // (The "which building" question got an answer the server refused: it is not among them.)
+    const returned = Object.entries(you.current!.answers!);
+    expect(returned.length).toBeGreaterThanOrEqual(3);
+    for (const [stepId, answer] of returned) expect(given.get(stepId)).toBe(answer);
+    await Promise.all([teacher, back, ...students.slice(1)].map((r) => r.leave()));
   }, 90_000);
 
   it("loads a teacher's own lesson file and explains its mistakes", async () => {

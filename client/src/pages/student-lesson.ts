@@ -33,6 +33,13 @@ const FILTER_AT = 12;
 export function mountStudentLesson(conn: Connection, me: { id: string; node: string }): StudentLesson {
   const read = viewReader<PublicLesson>();
   const memory = new AnswerMemory(safeSession(), `${conn.room.roomId}:${me.id}`);
+  // The server's record wins: after a reload, a reconnection or on another device, the answers
+  // given so far come back with the first `you` message.
+  const adoptServerAnswers = () => {
+    for (const [stepId, answer] of Object.entries(conn.mine.you?.answers ?? {})) if (memory.get(stepId) !== answer) memory.set(stepId, answer);
+  };
+  adoptServerAnswers();
+  conn.mine.onChange(adoptServerAnswers);
   let last: LiveClassState | null = null;
   /** The answer being sent (shown at once), by step id. */
   const sending = new Map<string, string>();

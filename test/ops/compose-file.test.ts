@@ -12,10 +12,14 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse } from "yaml";
 import { createApp, type App } from "../../server/app.config.ts";
 import { loadConfig, type Config } from "../../server/config.ts";
+import { storeRedisUrl } from "../../server/store/config.ts";
 import {
   all, dockerignore, healthcheckCommand, last, parseCopy, parseDockerfile, parseEnv, probedPaths, runCommands, type Stage,
 } from "./dockerfile.ts";
-import { containerPorts, dependsOn, durationMs, publishedPort, serviceEnv, serviceEnvNames, serviceMounts, type ComposeFile, type ComposeService } from "./compose.ts";
+import {
+  commandArgs, containerPorts, dependsOn, durationMs, literalRedisPassword, publishedPort, redisOption, serviceEnv, serviceEnvNames, serviceMounts,
+  type ComposeFile, type ComposeService,
+} from "./compose.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const read = (rel: string) => readFileSync(path.join(ROOT, rel), "utf8");
@@ -238,15 +242,16 @@ describe("docker-compose.yml", () => {
     expect(new Set(games.map(([, g]) => g.image)).size).toBe(1);
   });
 
-  it("runs at least two game processes, each with its own published port, PUBLIC_ADDRESS and class store", () => {
+  it("runs at least two game processes, each with its own published port and PUBLIC_ADDRESS, and one class store they share", () => {
     expect(games.length).toBeGreaterThanOrEqual(2);
     const configs = games.map(([, g]) => configOf(g));
     const addresses = configs.map((c) => c.PUBLIC_ADDRESS);
     expect(new Set(addresses).size, "one PUBLIC_ADDRESS per process").toBe(games.length);
     const published = games.map(([, g], i) => publishedPort(g, configs[i]!.PORT));
     expect(new Set(published).size, "one host port per process").toBe(games.length);
-    const sources = games.map(([, g], i) => serviceMounts(g).find((m) => m.target === path.posix.dirname(configs[i]!.STORE_PATH))?.source);
-    expect(new Set(sources).size, "one class store volume per process (SQLite is not shared)").toBe(games.length);
+    // Per-process SQLite stores would answer a report only from the process that ran the class.
+    for (const c of configs) expect(c.STORE_DRIVER).toBe("redis");
+    expect(new Set(configs.map((c) => storeRedisUrl(c))).size, "every process names the same store Redis").toBe(1);
   });
 
   it("also runs the game with PUBLIC_HOST and PUBLIC_URL passed through from the shell", () => {
@@ -258,7 +263,36 @@ describe("docker-compose.yml", () => {
   });
 
   it("keeps Redis off the host's network: only the game processes reach it", () => {
-    expect(compose.services.redis!.ports ?? []).toEqual([]);
+    for (const [name, s] of redisServices()) expect(s.ports ?? [], name).toEqual([]);
+  });
+
+  it("persists the store's Redis: AOF fsync'd every second, in its data directory on a named volume", () => {
+    const [name, redis] = storeRedis();
+    const args = commandArgs(redis);
+    expect(args[0], `${name} runs redis-server with its options on the command line`).toBe("redis-server");
+    expect(redisOption(args, "appendonly")).toBe("yes");
+    expect(redisOption(args, "appendfsync") ?? "everysec", "at most a second of writes lost, like the SQLite store").toBe("everysec");
+    // The official image's working directory, where Redis writes unless told otherwise.
+    const dir = redisOption(args, "dir") ?? "/data";
+    const mount = serviceMounts(redis).find((m) => m.target === dir);
+    expect(mount, `a volume at ${dir}`).toBeDefined();
+    expect(Object.keys(compose.volumes ?? {}), "a named volume, which outlives the container").toContain(mount!.source);
+  });
+
+  it("never evicts from the store's Redis: a full one refuses writes instead of dropping classes", () => {
+    const args = commandArgs(storeRedis()[1]);
+    expect(redisOption(args, "maxmemory-policy")).toBe("noeviction");
+  });
+
+  it("spells out no Redis password in the file (one would come from the shell or .env)", () => {
+    for (const [, g] of games) {
+      const env = Object.fromEntries(Object.entries(g.environment as Record<string, unknown>).map(([k, v]) => [k, String(v ?? "")]));
+      for (const k of ["REDIS_URL", "STORE_REDIS_URL"]) if (env[k]) expect(literalRedisPassword(env[k]), k).toBeUndefined();
+    }
+    for (const [name, s] of redisServices()) {
+      const pass = redisOption(commandArgs(s), "requirepass");
+      if (pass !== undefined) expect(pass, `${name}: --requirepass from a variable`).toMatch(/^\$/);
+    }
   });
 
   describe.each(games)("%s", (_name, g) => {
@@ -278,12 +312,16 @@ describe("docker-compose.yml", () => {
       expect(Number(address![2])).toBe(publishedPort(g, config.PORT));
     });
 
-    it("mounts a named volume where the image keeps the class store, so classes outlive the container", () => {
+    it("keeps its classes in the shared Redis store, a Redis of this file that persists, and nothing in its own SQLite file", () => {
       const config = configOf(g);
-      expect(config.STORE_PATH).not.toBe(":memory:");
-      const mount = serviceMounts(g).find((m) => m.target === path.posix.dirname(config.STORE_PATH));
-      expect(mount, `a volume at ${path.posix.dirname(config.STORE_PATH)}`).toBeDefined();
-      expect(Object.keys(compose.volumes ?? {})).toContain(mount!.source);
+      expect(config.STORE_DRIVER).toBe("redis");
+      const url = new URL(storeRedisUrl(config)!);
+      const [name, redis] = storeRedis();
+      expect(url.hostname, "the store's Redis is a service of this file").toBe(name);
+      expect(Number(url.port || 6379)).toBe(Number(redisOption(commandArgs(redis), "port") ?? 6379));
+      // A volume where the image keeps the SQLite store would hold nothing: a leftover of per-process stores.
+      expect(serviceMounts(g).find((m) => m.target === path.posix.dirname(config.STORE_PATH))).toBeUndefined();
+      expect(dependsOn(g)[name]?.condition, "starts once the store answers").toBe("service_healthy");
     });
 
     it("publishes the port the server listens on and the image EXPOSEs", () => {
@@ -325,6 +363,21 @@ describe("docker-compose.yml", () => {
     });
   });
 });
+
+/** The services that run Redis. */
+function redisServices(): [string, ComposeService][] {
+  return Object.entries(compose.services).filter(([, s]) => /^redis:\d/.test(s.image ?? ""));
+}
+
+/** The Redis service the game's class store uses (STORE_REDIS_URL, or else REDIS_URL). */
+function storeRedis(): [string, ComposeService] {
+  const url = storeRedisUrl(configOf(game));
+  expect(url, "STORE_DRIVER=redis names a Redis").toBeDefined();
+  const name = new URL(url!).hostname;
+  const svc = compose.services[name];
+  expect(svc, `a service called ${name}`).toBeDefined();
+  return [name, svc!];
+}
 
 /** The server's configuration inside a game container: the image's ENV, then compose's environment. */
 function configOf(g: ComposeService, shell: Record<string, string> = {}): Config {

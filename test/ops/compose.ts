@@ -126,3 +126,31 @@ export function dependsOn(svc: ComposeService): Record<string, { condition?: str
   if (Array.isArray(svc.depends_on)) return Object.fromEntries(svc.depends_on.map((s) => [s, { condition: "service_started" }]));
   return svc.depends_on ?? {};
 }
+
+/** A service's command as the words it runs (the string form split on whitespace, as compose does without quotes). */
+export function commandArgs(svc: ComposeService): string[] {
+  return Array.isArray(svc.command) ? svc.command.map(String) : (svc.command ?? "").split(/\s+/).filter(Boolean);
+}
+
+/**
+ * A redis-server option given on its command line ("--appendonly yes"): its value, or undefined
+ * when not given. The last occurrence wins, as in Redis. Shared by the compose and k8s tests.
+ */
+export function redisOption(args: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
+  args.forEach((a, i) => {
+    if (a.toLowerCase() === `--${name}`) value = args[i + 1];
+  });
+  return value;
+}
+
+/**
+ * The password a redis:// URL spells out in the file itself, if any: none, or an interpolation
+ * (${VAR}, $(VAR)) that takes it from elsewhere, is what plain configuration may hold.
+ */
+export function literalRedisPassword(raw: string): string | undefined {
+  const m = /^rediss?:\/\/(?:[^@/]*?:([^@/]*)@)?/.exec(raw);
+  const password = m?.[1];
+  if (!password || /^\$(\{\w+[^}]*\}|\(\w+\)|\w+)$/.test(password)) return undefined;
+  return password;
+}

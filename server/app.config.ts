@@ -18,7 +18,8 @@ import { createLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { ClassRoom, type ClassRoomOptions } from "./rooms/class-room.ts";
 import { generateClassCode, normalizeClassCode } from "./class-code.ts";
-import { cryptoRandom, randomToken, safeEqual, sha256 } from "./secrets.ts";
+import { cryptoRandom, randomToken, sha256 } from "./secrets.ts";
+import { classForKeys, keyHeader, saveLiveClass } from "./http/class-access.ts";
 import { createHttpSecurity, trustProxySetting } from "./http/security.ts";
 import type { ServerContext } from "./context.ts";
 import { lessonSummary, loadLessons } from "./lessons.ts";
@@ -77,18 +78,6 @@ function publicBase(config: Config, req: Request): string {
   return `${req.protocol}://${req.get("host") ?? `localhost:${config.PORT}`}`;
 }
 
-/** The teacher key of a request (a header: query strings end up in proxy logs), or "" when absent or absurd. */
-function teacherKeyOf(req: Request): string {
-  const key = req.get("x-teacher-key") ?? "";
-  return key.length > 0 && key.length <= 128 ? key : "";
-}
-
-/** A class the key opens, or null: unknown code and wrong key look the same from outside. */
-async function classForKey(store: ClassStore, code: string | null, key: string): Promise<ClassMeta | null> {
-  if (!code || !key) return null;
-  const meta = await store.getClass(code);
-  return meta && safeEqual(sha256(key), meta.teacherKeyHash) ? meta : null;
-}
 
 export function createApp(config: Config = loadConfig(), opts: { gracefullyShutdown?: boolean; store?: ClassStore } = {}): App {
   const logger = createLogger(config.LOG_LEVEL);
@@ -209,7 +198,7 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
       // A teacher's classes, by the key that opens them; a wrong key simply owns none.
       app.get("/api/classes", security.limit.listClasses, security.limit.guesses, async (req, res) => {
         res.set("cache-control", "no-store");
-        const key = teacherKeyOf(req);
+        const key = keyHeader(req, "x-teacher-key");
         if (!key) {
           res.status(401).json({ error: "Send your teacher key in the x-teacher-key header." });
           return;
@@ -228,19 +217,12 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
         res.set("cache-control", "no-store");
         const format = req.params.format as string;
         const code = normalizeClassCode(req.params.code as string);
-        const meta = Object.hasOwn(REPORT_FORMATS, format) ? await classForKey(store, code, teacherKeyOf(req)) : null;
+        const meta = Object.hasOwn(REPORT_FORMATS, format) ? await classForKeys(store, code, { teacherKey: keyHeader(req, "x-teacher-key") }) : null;
         if (!meta) {
           res.status(404).json({ error: "No class with that code and teacher key." });
           return;
         }
-        // A class running here: store what it has not written yet, so the report is up to the moment.
-        if (meta.endedAt === null && (await matchMaker.getRoomById(meta.code))) {
-          try {
-            await matchMaker.remoteRoomCall(meta.code, "saveForReport", []);
-          } catch (err) {
-            logger.warn({ err, class: meta.code }, "could not save the class before its report");
-          }
-        }
+        await saveLiveClass(meta, logger, "report");
         const report = await loadReport(store, meta.code);
         if (!report) {
           res.status(404).json({ error: "No class with that code and teacher key." });
@@ -251,7 +233,7 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
       });
 
       // A class's seed and command log, for the replay page (teacher or display key; see replay-routes.ts).
-      app.get("/api/classes/:code/replay.json", security.limit.guesses, security.limit.replay, replayRoute(store, logger));
+      app.get("/api/classes/:code/replay.json", security.limit.replay, security.limit.guesses, replayRoute(store, logger));
 
       app.get("/api/lessons", (_req, res) => {
         res.json({ lessons: [...ctx.lessons.values()].map(lessonSummary) });
@@ -271,7 +253,7 @@ export function createApp(config: Config = loadConfig(), opts: { gracefullyShutd
       // The key travels in a header, not the query string, which proxies write to their logs.
       app.get("/api/classes/:code/manifests.yaml", security.limit.manifests, security.limit.guesses, async (req, res) => {
         const code = normalizeClassCode(req.params.code);
-        const key = req.get("x-teacher-key") ?? "";
+        const key = keyHeader(req, "x-teacher-key");
         const room = code ? await matchMaker.getRoomById(code) : undefined;
         const r = room && key ? ((await matchMaker.remoteRoomCall(code!, "exportFor", [key])) as Awaited<ReturnType<ClassRoom["exportFor"]>>) : { ok: false as const };
         if (!r.ok) {

@@ -8,32 +8,16 @@
  * which proxies log. An unknown code and a wrong key get the same 404, as for the reports.
  */
 import type { Request, Response } from "express";
-import { matchMaker } from "@colyseus/core";
 import { normalizeClassCode } from "../class-code.ts";
-import { safeEqual, sha256 } from "../secrets.ts";
-import type { ClassMeta, ClassStore, ReportData } from "../store/types.ts";
+import { classForKeys, keyHeader, saveLiveClass } from "../http/class-access.ts";
+import type { ClassStore, ReportData } from "../store/types.ts";
 import { REPLAY_FORMAT, type ReplayData } from "../../shared/protocol/replay.ts";
 import type { Logger } from "../logger.ts";
 
 const NOT_FOUND = "No class with that code and key.";
 
-function header(req: Request, name: string): string {
-  const v = req.get(name) ?? "";
-  return v.length > 0 && v.length <= 128 ? v : "";
-}
-
-/** The class a teacher key or display key opens, or null (unknown code and wrong key alike). */
-export async function classForReplayKey(store: ClassStore, code: string | null, teacherKey: string, displayKey: string): Promise<ClassMeta | null> {
-  if (!code || (!teacherKey && !displayKey)) return null;
-  const meta = await store.getClass(code);
-  if (!meta) return null;
-  if (teacherKey && safeEqual(sha256(teacherKey), meta.teacherKeyHash)) return meta;
-  if (displayKey && meta.displayKeyHash && safeEqual(sha256(displayKey), meta.displayKeyHash)) return meta;
-  return null;
-}
-
 /** The replay of the class's last run, as far as the store has it. */
-export function replayData(data: ReportData): ReplayData {
+function replayData(data: ReportData): ReplayData {
   const snap = data.snapshot;
   // The commands the stored state includes, no more: replaying them to the snapshot's time must
   // give the snapshot's hash. (Commands logged after it are in no stored state to check against.)
@@ -63,20 +47,13 @@ export function replayRoute(store: ClassStore, logger: Logger) {
   return async (req: Request, res: Response): Promise<void> => {
     res.set("cache-control", "no-store");
     const code = normalizeClassCode(req.params.code as string);
-    const meta = await classForReplayKey(store, code, header(req, "x-teacher-key"), header(req, "x-display-key"));
+    const meta = await classForKeys(store, code, { teacherKey: keyHeader(req, "x-teacher-key"), displayKey: keyHeader(req, "x-display-key") });
     if (!meta) {
       res.status(404).json({ error: NOT_FOUND });
       return;
     }
-    // A class still running here: have it store its latest state and commands first, so the
-    // replay reaches the moment the teacher asked (as the report routes do).
-    if (meta.endedAt === null && (await matchMaker.getRoomById(meta.code))) {
-      try {
-        await matchMaker.remoteRoomCall(meta.code, "saveForReport", []);
-      } catch (err) {
-        logger.warn({ err, class: meta.code }, "could not save the class before its replay");
-      }
-    }
+    // Up to the moment the teacher asked, as the reports are.
+    await saveLiveClass(meta, logger, "replay");
     const data = await store.loadReportData(meta.code);
     if (!data) {
       res.status(404).json({ error: NOT_FOUND });

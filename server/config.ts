@@ -3,8 +3,8 @@
  * line naming the variable, so an operator fixes them all in one go instead of one per restart.
  */
 import { z } from "zod";
-import { checkStoreEnv, storeEnvShape } from "./store/config.ts";
-import { redactUrl } from "./scale.ts";
+import { checkStoreEnv, redisUrlSchema, storeEnvShape } from "./store/config.ts";
+import { redactUrl } from "./secrets.ts";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
@@ -17,7 +17,7 @@ const envSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Set: presence and matchmaking in Redis, so several processes serve the same classes (server/scale.ts). */
-  REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL, e.g. redis://redis:6379" }).optional(),
+  REDIS_URL: redisUrlSchema.optional(),
   /** Where browsers reach this very process: students joining through another process are sent here. */
   PUBLIC_ADDRESS: z.string().regex(PUBLIC_ADDRESS_RE, "must be host[:port][/path] without a scheme or a trailing slash (the client adds ws:// or wss://), e.g. 192.168.1.20:2568 or game.school.example/a").optional(),
   /** Seconds a class with nobody connected stays open. */

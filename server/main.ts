@@ -2,7 +2,8 @@
 // interrupted, and leave cleanly on SIGTERM (the classes are saved to be resumed, not ended).
 import { ConfigError, loadConfig } from "./config.ts";
 import { createApp } from "./app.config.ts";
-import { describeScale, redactUrl } from "./scale.ts";
+import { describeScale } from "./scale.ts";
+import { redactUrl } from "./secrets.ts";
 import { describeStore } from "./store/index.ts";
 
 const HARD_EXIT_MS = 10_000;

@@ -8,6 +8,7 @@ import { RedisDriver } from "@colyseus/redis-driver";
 import { RedisPresence } from "@colyseus/redis-presence";
 import { matchMaker, type ServerOptions } from "@colyseus/core";
 import type { Config } from "./config.ts";
+import { redactUrl } from "./secrets.ts";
 
 export type ScaleOptions = Pick<ServerOptions, "presence" | "driver" | "publicAddress" | "selectProcessIdToCreateRoom">;
 
@@ -26,19 +27,6 @@ export function scaleOptions(config: Pick<Config, "REDIS_URL" | "PUBLIC_ADDRESS"
     // which the load balancer has stopped sending teachers to) is never handed one by another.
     selectProcessIdToCreateRoom: () => Promise.resolve(matchMaker.processId),
   };
-}
-
-/** A URL fit for logs and error messages: the password (and a user name) replaced, the rest kept. */
-export function redactUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    if (url.password) url.password = "***";
-    if (url.username) url.username = "***";
-    return url.toString();
-  } catch {
-    // Not a URL at all: it may still be a password pasted in the wrong variable.
-    return "(not a URL, not shown)";
-  }
 }
 
 /** What the start-up log line says about the topology: never the Redis password. */

@@ -18,3 +18,16 @@ export function safeEqual(a: string, b: string): boolean {
 export function cryptoRandom(): number {
   return randomBytes(4).readUInt32BE(0) / 0x1_0000_0000;
 }
+
+/** A URL fit for logs and error messages: the password (and a user name) replaced, the rest kept. */
+export function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password) url.password = "***";
+    if (url.username) url.username = "***";
+    return url.toString();
+  } catch {
+    // Not a URL at all: it may still be a password pasted in the wrong variable.
+    return "(not a URL, not shown)";
+  }
+}

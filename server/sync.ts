@@ -12,12 +12,12 @@ import type { MapSchema } from "@colyseus/schema";
 import type { ClusterState, NodeState, PodState } from "../shared/sim/index.ts";
 import { backoffUntil, evictionAt, podStatus, schedulingLine, servedByNode } from "../shared/sim/views.ts";
 import { pullProgress } from "../shared/sim/images.ts";
-import { availability, errorBudgetRemaining, sloTotals } from "../shared/game/score.ts";
+import { sloFigures } from "../shared/game/score.ts";
+import { EVENTS_TAIL } from "../shared/replay/project.ts";
 import {
   ComposeContainerView, DeploymentView, EventView, NodeView, PodView, ServiceView, type ClassState,
 } from "./rooms/schema.ts";
 
-const EVENTS_TAIL = 40;
 
 /** Fields written by the sync in progress (module state: syncs never interleave). */
 let changes = 0;
@@ -232,13 +232,11 @@ export function syncState(s: ClusterState, st: ClassState, owners: Map<string, S
   prune(st.services, Object.keys(s.services).length, (k) => k in s.services);
 
   if (slow) {
-    const counted = sloTotals(s.totals);
-    const requests = counted.requests - since.requests;
-    const errors = counted.errors - since.errors;
-    set(st, "requests", requests);
-    set(st, "errors", errors);
-    set(st, "availability", Math.round(availability(requests, errors) * 10000) / 10000);
-    set(st, "errorBudget", Math.round(errorBudgetRemaining(requests, errors) * 1000) / 1000);
+    const slo = sloFigures(s.totals, since);
+    set(st, "requests", slo.requests);
+    set(st, "errors", slo.errors);
+    set(st, "availability", slo.availability);
+    set(st, "errorBudget", slo.errorBudget);
   }
   syncEvents(s, st, opts);
   if (changes > 0 || (opts.clock ?? true)) set(st, "clusterMs", s.timeMs);

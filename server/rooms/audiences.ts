@@ -12,6 +12,7 @@ import { servedByNode } from "../../shared/sim/views.ts";
 import { rankStudents, type Place, type RankedStudent } from "../../shared/game/leaderboard.ts";
 import type { NodeEventsMessage, Role, YouMessage } from "../../shared/protocol/messages.ts";
 import type { EventSnapshot } from "../../shared/protocol/snapshot.ts";
+import { eventSnapshot } from "../../shared/replay/project.ts";
 import type { ClassState, EventView, NodeView, StudentView } from "./schema.ts";
 import type { Student } from "./roster.ts";
 
@@ -47,7 +48,7 @@ export class ProjectorViews {
 export interface PersonalSource {
   state: ClassState;
   sim: ClusterState;
-  /** Called once per pass: an iterator would be spent after the first. */
+  /** Called afresh for each loop over the students: an iterator is spent after one. */
   students: () => Iterable<Student>;
   /** A student's points, the lesson's included. */
   pointsOf(st: Student): number;
@@ -127,8 +128,4 @@ export class PersonalMessages {
     }
     return out;
   }
-}
-
-function eventSnapshot(e: ClusterState["events"][number]): EventSnapshot {
-  return { id: e.id, type: e.type, reason: e.reason, object: e.object, node: e.node ?? "", message: e.message, count: e.count, atMs: e.lastMs };
 }

@@ -81,6 +81,8 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   private lesson: LessonState | null = null;
   private lessonDef: Lesson | null = null;
   private lastTeacherLessonSync = 0;
+  /** The lesson state the teacher's view was last written from (the runner replaces it on every change). */
+  private teacherLessonFor: LessonState | null | undefined = undefined;
   /** A teacher's press moved the lesson since the last tick: publish it before the cluster moves on. */
   private publishLessonFirst = false;
   private opts!: ClassRoomOptions;
@@ -124,8 +126,6 @@ export class ClassRoom extends Room<{ state: ClassState }> {
   private storeErrors = { count: 0, loggedAt: 0 };
   private projectors = new ProjectorViews();
   private personal = new PersonalMessages();
-  /** Student id by node name, for events about a node. */
-  private byNode = new Map<string, string>();
   /** onCreate completed (a failed one is disposed too, and must neither count nor end anything). */
   private created = false;
   private get ctx(): ServerContext {
@@ -687,6 +687,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       this.publishLessonFirst = true;
     }
     this.lastTeacherLessonSync = 0; // the teacher sees the effect of their own press at once
+    this.teacherLessonFor = undefined;
     return { ok: true, message: r.message };
   }
 
@@ -858,10 +859,8 @@ export class ClassRoom extends Room<{ state: ClassState }> {
     const slow = now - this.lastSlowSync >= SLOW_SYNC_MS;
     if (slow) this.lastSlowSync = now;
     const owners = new Map<string, StudentLink>();
-    this.byNode.clear();
     for (const st of this.students.values()) {
       owners.set(st.nodeName, { id: st.id, name: st.name });
-      this.byNode.set(st.nodeName, st.id);
       const v = this.state.students.get(st.id);
       if (v && v.connected !== st.connected) v.connected = st.connected;
     }
@@ -870,7 +869,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       since: this.sloBaseline, slow, clock,
       created: (v) => this.projectors.share(v),
       nodeEvent: (e) => {
-        const st = this.students.get(this.byNode.get(e.node) ?? "");
+        const st = this.students.get(owners.get(e.node)?.id ?? "");
         if (st?.connected) st.pendingEvents.set(e.id, e);
       },
     }) + this.syncLesson();
@@ -939,14 +938,17 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       changed++;
     }
     const now = Date.now();
-    if (this.state.teacher && now - this.lastTeacherLessonSync >= 500) {
-      this.lastTeacherLessonSync = now;
-      const tv = this.lesson ? JSON.stringify(teacherLessonView(this.lesson)) : "";
-      if (this.state.teacher.lesson !== tv) this.state.teacher.lesson = tv;
-    } else if (this.state.teacher) {
-      // Throttled: look again at the next patch, or an answer given while the clock is held
-      // would wait for the next unrelated change to reach the teacher.
-      this.dirty = true;
+    if (this.state.teacher && this.lesson !== this.teacherLessonFor) {
+      if (now - this.lastTeacherLessonSync >= 500) {
+        this.lastTeacherLessonSync = now;
+        this.teacherLessonFor = this.lesson;
+        const tv = this.lesson ? JSON.stringify(teacherLessonView(this.lesson)) : "";
+        if (this.state.teacher.lesson !== tv) this.state.teacher.lesson = tv;
+      } else {
+        // Throttled: look again at the next patch, or an answer given while the clock is held
+        // would wait for the next unrelated change to reach the teacher.
+        this.dirty = true;
+      }
     }
     return changed;
   }

@@ -22,6 +22,25 @@ export function sloTotals(t: { requests: number; errors: number; prelaunchReques
   return { requests: t.requests - (t.prelaunchRequests ?? 0), errors: t.errors - (t.prelaunchErrors ?? 0) };
 }
 
+/**
+ * The class's SLO figures as every screen shows them, counted from `since` (the totals at the
+ * class's start): the live room and a replay must round them alike to agree.
+ */
+export function sloFigures(
+  totals: Parameters<typeof sloTotals>[0],
+  since: { requests: number; errors: number },
+): { requests: number; errors: number; availability: number; errorBudget: number } {
+  const counted = sloTotals(totals);
+  const requests = counted.requests - since.requests;
+  const errors = counted.errors - since.errors;
+  return {
+    requests,
+    errors,
+    availability: Math.round(availability(requests, errors) * 10000) / 10000,
+    errorBudget: Math.round(errorBudgetRemaining(requests, errors) * 1000) / 1000,
+  };
+}
+
 export function availability(requests: number, errors: number): number {
   return requests <= 0 ? 1 : (requests - errors) / requests;
 }

@@ -4,19 +4,18 @@
  * field into the Colyseus schema, only where they changed, so patches stay small. A replay has no
  * schema and no patches, it needs a fresh picture of any moment, so it uses this instead; a test
  * (test/replay/project.test.ts) holds the two equal on real runs, so the replay shows what the
- * live display showed. sync.ts itself is left alone: the room's hot path is not worth a refactor
- * for a page that is opened after class.
+ * live display showed. The two share what must round alike (the SLO figures, the event shape and
+ * tail); the per-field writes stay in sync.ts, whose change-only writes are the hot path.
  */
 import type { ClusterState, NodeState, PodState } from "../sim/index.ts";
-import { backoffUntil, evictionAt, podStatus, schedulingLine } from "../sim/views.ts";
+import { backoffUntil, evictionAt, podStatus, schedulingLine, servedByNode } from "../sim/views.ts";
 import { pullProgress } from "../sim/images.ts";
-import { availability, errorBudgetRemaining, sloTotals } from "../game/score.ts";
-import { servedByNode } from "../sim/views.ts";
+import { sloFigures } from "../game/score.ts";
 import type {
   ClassSnapshot, DeploymentSnapshot, EventSnapshot, NodeSnapshot, PodSnapshot, ServiceSnapshot,
 } from "../protocol/snapshot.ts";
 
-/** As many events as the live feed keeps (server/sync.ts EVENTS_TAIL). */
+/** As many events as the live feed keeps (server/sync.ts uses this too). */
 export const EVENTS_TAIL = 40;
 
 export interface Owner {
@@ -131,12 +130,7 @@ export function projectCluster(s: ClusterState, owners: ReadonlyMap<string, Owne
     };
   }
   const events: Record<string, EventSnapshot> = {};
-  for (const e of s.events.slice(-EVENTS_TAIL)) {
-    events[String(e.id)] = { id: e.id, type: e.type, reason: e.reason, object: e.object, node: e.node ?? "", message: e.message, count: e.count, atMs: e.lastMs };
-  }
-  const counted = sloTotals(s.totals);
-  const requests = counted.requests - since.requests;
-  const errors = counted.errors - since.errors;
+  for (const e of s.events.slice(-EVENTS_TAIL)) events[String(e.id)] = eventSnapshot(e);
   return {
     clusterMs: s.timeMs,
     registryDown: s.registryDown,
@@ -145,9 +139,11 @@ export function projectCluster(s: ClusterState, owners: ReadonlyMap<string, Owne
     deployments,
     services,
     events,
-    requests,
-    errors,
-    availability: Math.round(availability(requests, errors) * 10000) / 10000,
-    errorBudget: Math.round(errorBudgetRemaining(requests, errors) * 1000) / 1000,
+    ...sloFigures(s.totals, since),
   };
+}
+
+/** An event as clients see it (the state's feed, a student's `nodeEvents`). */
+export function eventSnapshot(e: ClusterState["events"][number]): EventSnapshot {
+  return { id: e.id, type: e.type, reason: e.reason, object: e.object, node: e.node ?? "", message: e.message, count: e.count, atMs: e.lastMs };
 }

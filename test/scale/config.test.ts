@@ -5,7 +5,8 @@
  */
 import { describe, it, expect } from "vitest";
 import { ConfigError, loadConfig } from "../../server/config.ts";
-import { describeScale, redactUrl, scaleOptions } from "../../server/scale.ts";
+import { describeScale, scaleOptions } from "../../server/scale.ts";
+import { redactUrl } from "../../server/secrets.ts";
 import { start } from "../ops/spawn.ts";
 
 function configError(env: Record<string, string>): string {

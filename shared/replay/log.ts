@@ -27,11 +27,14 @@ export interface CommandEntry {
 export class ReplayDivergence extends Error {
   readonly index: number;
   readonly entry: CommandEntry;
+  /** Why, without the "command #i" prefix (a caller may renumber the command). */
+  readonly reason: string;
   constructor(index: number, entry: CommandEntry, reason: string) {
     super(`command #${index} (${entry.command.type} at ${entry.atMs} ms) cannot be replayed: ${reason}`);
     this.name = "ReplayDivergence";
     this.index = index;
     this.entry = entry;
+    this.reason = reason;
   }
 }
 

@@ -96,7 +96,7 @@ export class ReplayPlayer {
         try {
           applyLog(s, [entry]);
         } catch (err) {
-          if (err instanceof ReplayDivergence) throw new ReplayDivergence(i, entry, err.message);
+          if (err instanceof ReplayDivergence) throw new ReplayDivergence(i, entry, err.reason);
           throw err;
         }
         const m = markerOf(entry, i, prior, s);

@@ -9,7 +9,7 @@ import {
   type SceneModel,
 } from "../../client/src/city/model.ts";
 import { CITY_LABEL_KEYS, cityCatalog } from "../../client/src/city/labels.ts";
-import { versionPattern, APP_COLORS } from "../../client/src/city/palette.ts";
+import { versionPattern, APP_COLORS, VERSION_PATTERNS } from "../../client/src/city/palette.ts";
 import { SyntheticCity } from "../../client/src/city/synthetic.ts";
 import type { ClassSnapshot, NodeSnapshot, PodSnapshot } from "../../shared/protocol/snapshot.ts";
 
@@ -152,7 +152,10 @@ describe("apartments", () => {
     expect(apts.get("s2")!.pattern).toBe("stripes");
     expect(apts.get("s2")!.label).toBe("v2");
     expect(versionPattern("v7")).toBe(versionPattern("v1"));
-    expect(versionPattern("latest")).toBe(versionPattern("latest"));
+    // A tag without a number gets a pattern from its text: a real one, and not the same for every tag.
+    const named = ["latest", "main", "canary"].map(versionPattern);
+    for (const p of named) expect(VERSION_PATTERNS).toContain(p);
+    expect(new Set(named).size).toBeGreaterThan(1);
   });
 
   it("maps pod statuses to window states", () => {

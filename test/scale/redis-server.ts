@@ -19,6 +19,8 @@ export function findRedis(): { server: string; cli: string } | null {
 
 /** Where redis-server is missing, a suite shows up as one skipped test that says what to install. */
 export function skippedWithoutRedis(title: string): void {
+  // CI installs it (.ci/run): there, a missing server must fail the run, not skip it quietly.
+  if (process.env.CI) throw new Error(`${title}: redis-server and redis-cli are missing in CI; install Debian's redis-server`);
   describe(title, () => {
     it.skip("SKIPPED: redis-server (and redis-cli) not found on PATH or in /usr/bin; install Debian's redis-server package (.ci/run does)", () => {});
   });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { advance, stateHash, type ClusterState, type Command, type Mode } from "../../shared/sim/index.ts";
 import { ReplayDivergence, replay, timeline } from "../../server/reports/replay.ts";
@@ -95,6 +95,10 @@ interface LiveRun {
   /** Hashes taken between ticks, after every command of that moment: replay(untilMs) must meet them. */
   checkpoints: { atMs: number; hash: string }[];
   refused: number;
+  /** Commands issued after the setup, accepted or not. */
+  issued: number;
+  /** Log entries the setup left. */
+  setupLogged: number;
 }
 
 function drive(mixName: string, seed: number, steps: number): LiveRun {
@@ -102,16 +106,21 @@ function drive(mixName: string, seed: number, steps: number): LiveRun {
   const r = lcg(seed * 7919 + steps);
   const live = new LiveSim(seed, mix.mode);
   mix.setup(live);
+  const setupLogged = live.log.length;
   const checkpoints: LiveRun["checkpoints"] = [];
   let refused = 0;
+  let issued = 0;
   for (let i = 0; i < steps; i++) {
     // Sometimes several commands land on the same cluster millisecond, as in a busy class.
     const burst = r() < 0.2 ? 3 : 1;
-    for (let b = 0; b < burst; b++) if (!live.run(mix.next(live.sim, r)).ok) refused++;
+    for (let b = 0; b < burst; b++) {
+      issued++;
+      if (!live.run(mix.next(live.sim, r)).ok) refused++;
+    }
     if (i % 5 === 0) checkpoints.push({ atMs: live.sim.timeMs, hash: stateHash(live.sim) });
     live.advance(1 + Math.floor(r() * 30_000), 500 + Math.floor(r() * 3000));
   }
-  return { live, checkpoints, refused };
+  return { live, checkpoints, refused, issued, setupLogged };
 }
 
 describe("replay rebuilds the live run from its command log", () => {
@@ -121,11 +130,17 @@ describe("replay rebuilds the live run from its command log", () => {
     ["compose round", 5], ["compose round", 123],
     ["before containers", 8], ["before containers", 2024],
   ];
+  let refusedSomewhere = 0;
+  afterAll(() => {
+    // The "refused" path above was exercised, not only the accepted one.
+    expect(refusedSomewhere).toBeGreaterThan(0);
+  });
   it.each(cases)("%s, seed %i", (mix, seed) => {
-    const { live, checkpoints, refused } = drive(mix, seed, 40);
+    const { live, checkpoints, refused, issued, setupLogged } = drive(mix, seed, 40);
     expect(live.log.length).toBeGreaterThan(10);
     // Refused commands leave no trace in the log, and the replay must not need them.
-    expect(refused).toBeGreaterThanOrEqual(0);
+    expect(live.log.length - setupLogged).toBe(issued - refused);
+    refusedSomewhere += refused;
     const mode = MIXES[mix]!.mode;
     expect(stateHash(replay(seed, mode, live.log, live.sim.timeMs))).toBe(stateHash(live.sim));
     for (const cp of checkpoints) expect(stateHash(replay(seed, mode, live.log, cp.atMs)), `at ${cp.atMs} ms`).toBe(cp.hash);

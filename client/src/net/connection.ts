@@ -49,7 +49,7 @@ export interface Connection {
 let nextId = 1;
 
 async function open(room: Room): Promise<Connection> {
-  const pending = new Map<string, { resolve: (r: ResultMessage) => void; reject: (e: Error) => void }>();
+  const pending = new Map<string, { type: ClientMessageType; resolve: (r: ResultMessage) => void; reject: (e: Error) => void }>();
   const pendingKubectl = new Map<string, { resolve: (r: KubectlReply) => void; reject: (e: Error) => void }>();
   room.onMessage("kubectlResult", (r: KubectlReply) => {
     if (r.id && pendingKubectl.has(r.id)) {
@@ -65,9 +65,11 @@ async function open(room: Room): Promise<Connection> {
   });
   room.onMessage("error", (e: ErrorMessage) => {
     // Errors carry no id (the payload may not have parsed); the oldest pending request of that type fails.
-    for (const [id, p] of e.type === "kubectl" ? pendingKubectl : pending) {
+    const waiting: Map<string, { type?: ClientMessageType; reject: (e: Error) => void }> = e.type === "kubectl" ? pendingKubectl : pending;
+    for (const [id, p] of waiting) {
+      if (p.type !== undefined && p.type !== e.type) continue;
       p.reject(new Error(e.reason));
-      pending.delete(id);
+      waiting.delete(id);
       break;
     }
   });
@@ -88,7 +90,7 @@ async function open(room: Room): Promise<Connection> {
     request(type, payload = {}) {
       const id = `r${nextId++}`;
       return new Promise<ResultMessage>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+        pending.set(id, { type, resolve, reject });
         room.send(type, { ...payload, id });
         setTimeout(() => {
           if (pending.delete(id)) reject(new Error("The server did not answer in time."));

@@ -10,7 +10,8 @@ import { language, onLanguageChange, t, type MessageKey } from "../i18n/index.ts
 import { field, followLanguage, h, ht, option, tx, txAttr } from "../ui/dom.ts";
 import { hideBanner, showBanner, toast } from "../ui/feedback.ts";
 import { forgetHosted, hostedClasses, hostedLinks, rememberHosted, type HostedClass } from "../ui/my-classes.ts";
-import { joinErrorKey, normalizeCode } from "../ui/format.ts";
+import { joinErrorKey } from "../ui/format.ts";
+import { normalizeClassCode } from "../../../shared/protocol/class-code.ts";
 import { initPrefs, prefsControls } from "../ui/prefs.ts";
 import { mountStudent, type StudentPage } from "./student.ts";
 import type { GoneReason } from "../ui/session.ts";
@@ -64,7 +65,7 @@ function showForm(prefill: { code: string; error?: { key: MessageKey; detail?: s
   };
 
   const submit = async (generate: boolean) => {
-    const code = normalizeCode(codeInput.value);
+    const code = normalizeClassCode(codeInput.value);
     if (!code) {
       codeInput.setAttribute("aria-invalid", "true");
       setError({ key: "error.codeInvalid" });
@@ -350,7 +351,7 @@ async function gone(reason: GoneReason, code: string): Promise<void> {
 async function start(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const raw = params.get("code") ?? "";
-  const code = normalizeCode(raw);
+  const code = normalizeClassCode(raw);
   if (code && savedRejoinToken(code)) {
     app.replaceChildren(brandHeader(), h("main", { class: "landing", id: "main" }, h("p", { class: "card", role: "status" }, t("landing.rejoining", { code }))));
     try {

@@ -4,7 +4,6 @@
  * root typecheck (no DOM lib) can load it.
  */
 import type { MessageKey } from "../i18n/en.ts";
-import { normalizeClassCode } from "../../../shared/protocol/class-code.ts";
 
 export type Vars = Record<string, string | number>;
 export type Translate = (key: MessageKey, vars?: Vars) => string;
@@ -133,11 +132,6 @@ export function kubectlText(headers: readonly string[], rows: readonly (readonly
   const line = (cells: readonly string[]) =>
     cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]! + 3))).join("").trimEnd();
   return [line(headers), ...rows.map(line)].join("\n");
-}
-
-/** What a student typed, as a canonical code, or null (the server's own rules, from shared/). */
-export function normalizeCode(input: string): string | null {
-  return normalizeClassCode(input);
 }
 
 /** Why a join failed, as a catalog key; `detail` is the server's own sentence when it is worth showing. */

@@ -54,6 +54,8 @@ export interface PersonalSource {
   pointsOf(st: Student): number;
   /** A student's answers in the running lesson (sent with a full resend). */
   answersOf(st: Student): Record<string, string> | null;
+  /** A student's points on each revealed question of the running lesson. */
+  awardsOf(st: Student): Record<string, number> | null;
   clientOf(sessionId: string): Client | undefined;
 }
 
@@ -105,6 +107,8 @@ export class PersonalMessages {
         points: place?.points ?? 0, rank: place?.rank ?? 0, of: place?.of ?? 0,
         servedRps: Math.round((served.get(st.nodeName) ?? 0) * 10) / 10,
       };
+      const awards = src.awardsOf(st);
+      if (awards && Object.keys(awards).length > 0) you.awards = awards;
       const json = JSON.stringify(you);
       if (st.resend) {
         const answers = src.answersOf(st);

@@ -20,7 +20,7 @@ import { finishClass, resumeState } from "../reports/index.ts";
 import { exportCompose, exportManifests, kubectl } from "../../shared/kubectl/index.ts";
 import {
   answerPrediction, clockHeld, currentStep, imageLayersView, lessonControl as lessonControlFn, lessonScores, lessonTick, parseLesson,
-  publicLessonView, startLesson, studentAnswers, studentLessonPoints, teacherLessonView, type Lesson, type LessonControl, type LessonState,
+  publicLessonView, startLesson, studentAnswers, studentAwards, studentLessonPoints, teacherLessonView, type Lesson, type LessonControl, type LessonState,
 } from "../../shared/lessons/index.ts";
 import { cleanNickname, generateNickname, uniqueNickname } from "../nicknames.ts";
 import { syncState, type StudentLink } from "../sync.ts";
@@ -880,6 +880,7 @@ export class ClassRoom extends Room<{ state: ClassState }> {
       state: this.state, sim: this.sim, students: () => this.students.values(),
       pointsOf: (st) => points(st) + (this.lesson ? studentLessonPoints(this.lesson, st.id) : 0),
       answersOf: (st) => (this.lesson ? studentAnswers(this.lesson, st.id) : null),
+      awardsOf: (st) => (this.lesson ? studentAwards(this.lesson, st.id) : null),
       clientOf: (sessionId) => this.clients.getById(sessionId),
     }, slow, now);
   }

@@ -18,6 +18,6 @@ export {
   type ControlResult, type AnswerResult, type PredictionResults, type StudentScore, type Waiting, type RevealCause, type StepEnd,
 } from "./runner.ts";
 export {
-  publicLessonView, teacherLessonView, studentAnswerView, studentAnswers, describeTrigger, imageLayersView,
+  publicLessonView, teacherLessonView, studentAnswers, studentAwards, describeTrigger, imageLayersView,
   type PublicLessonView, type TeacherLessonView, type PublicPredictionView, type ImageLayersView,
 } from "./views.ts";

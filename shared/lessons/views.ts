@@ -160,7 +160,6 @@ export function teacherLessonView(state: LessonState): TeacherLessonView {
   };
 }
 
-/** One student's own answer and points for a question (sent to that student only). */
 /** Every answer this student gave in the lesson, by question (sent back after a reconnection or on a new device). */
 export function studentAnswers(state: LessonState, studentId: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -171,10 +170,13 @@ export function studentAnswers(state: LessonState, studentId: string): Record<st
   return out;
 }
 
-export function studentAnswerView(state: LessonState, stepId: string, studentId: string): { answer: string | null; points: number | null } {
-  const ps = state.predictions[stepId];
-  if (!ps) return { answer: null, points: null };
-  return { answer: ps.answers[studentId] ?? null, points: ps.status === "revealed" ? ps.awards[studentId] ?? 0 : null };
+/** The points this student earned on each revealed question (the runner's awards: the page shows, never computes, them). */
+export function studentAwards(state: LessonState, studentId: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [stepId, ps] of Object.entries(state.predictions)) {
+    if (ps.status === "revealed") out[stepId] = ps.awards[studentId] ?? 0;
+  }
+  return out;
 }
 
 export interface ImageLayersView {

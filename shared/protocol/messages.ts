@@ -159,6 +159,8 @@ export interface YouMessage {
    * hello or a reconnection, so a reloaded page or another device shows what was answered.
    */
   answers?: Record<string, string>;
+  /** Points earned on each revealed question of the running lesson, by question id. */
+  awards?: Record<string, number>;
 }
 
 /**

@@ -86,6 +86,9 @@ describe("a lesson played over real WebSockets", () => {
     const returned = Object.entries(you.current!.answers!);
     expect(returned.length).toBeGreaterThanOrEqual(3);
     for (const [stepId, answer] of returned) expect(given.get(stepId)).toBe(answer);
+    // And what each revealed answer earned, as the runner awarded it: the right ones 50.
+    const awards = you.current!.awards ?? {};
+    for (const [stepId] of returned) expect(awards[stepId]).toBe(50);
     await Promise.all([teacher, back, ...students.slice(1)].map((r) => r.leave()));
   }, 90_000);
 

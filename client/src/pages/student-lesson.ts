@@ -6,7 +6,6 @@
  */
 import type { Connection } from "../net/connection.ts";
 import type { LiveClassState } from "../state.ts";
-import { CORRECT_POINTS, PARTICIPATION_POINTS } from "../../../shared/lessons/schema.ts";
 import { language, t, type MessageKey } from "../i18n/index.ts";
 import { h, ht, newId, replace } from "../ui/dom.ts";
 import { announce, toast } from "../ui/feedback.ts";
@@ -183,7 +182,8 @@ export function mountStudentLesson(conn: Connection, me: { id: string; node: str
       const who = s.nodes.get(id)?.student;
       return who ? `${id} (\u2068${who}\u2069)` : id;
     };
-    const points = outcome === "right" ? CORRECT_POINTS : outcome === "participated" && p.discussion ? PARTICIPATION_POINTS : 0;
+    // The server's award (the `you` message), never a rule applied here.
+    const points = conn.mine.you?.awards?.[p.stepId] ?? 0;
     const correct = p.correct ?? [];
     const bars = p.results
       ? answerBars({ kind: p.kind, options: p.options, results: p.results, correct: p.correct, lang, mine, nodeLabel: (n) => label(n) })
@@ -229,7 +229,8 @@ export function mountStudentLesson(conn: Connection, me: { id: string; node: str
     const p = v.prediction;
     const mine = p ? (sending.get(p.stepId) ?? memory.get(p.stepId)) : null;
     // The count of answers has a line of its own: each answer in the class must not rebuild the buttons.
-    const qKey = JSON.stringify([lang, p && { ...p, answered: 0 }, mine, [...sending], filter, p?.kind === "whichNode" ? [...s.nodes.values()].map((n) => [n.name, n.student]) : 0]);
+    const award = (stepId: string | undefined) => (stepId ? (conn.mine.you?.awards?.[stepId] ?? null) : null);
+    const qKey = JSON.stringify([lang, p && { ...p, answered: 0 }, mine, [...sending], filter, award(p?.stepId), p?.kind === "whichNode" ? [...s.nodes.values()].map((n) => [n.name, n.student]) : 0]);
     // Typing in the building search must not lose the caret when the list is rebuilt around it.
     const typing = filterInput !== null && document.activeElement === filterInput;
     keepFocus(questionBox, () =>
@@ -243,7 +244,7 @@ export function mountStudentLesson(conn: Connection, me: { id: string; node: str
     replace(statusLine, `${lang}|${status?.key ?? ""}|${p?.stepId ?? ""}`, () => (status && p?.status === "open" ? [icon(status.tone), t(status.key)] : []));
 
     const lr = v.lastReveal && v.lastReveal.stepId !== p?.stepId ? v.lastReveal : null;
-    replace(lastBox, JSON.stringify([lang, lr, lr ? memory.get(lr.stepId) : null]), () => (lr ? [h("h3", { class: "last-heading" }, t("lesson.lastReveal")), outcomeBlock(s, lr, lang)] : []));
+    replace(lastBox, JSON.stringify([lang, lr, lr ? memory.get(lr.stepId) : null, award(lr?.stepId)]), () => (lr ? [h("h3", { class: "last-heading" }, t("lesson.lastReveal")), outcomeBlock(s, lr, lang)] : []));
     lastBox.hidden = !lr;
 
     // Say the outcome once, when it appears.

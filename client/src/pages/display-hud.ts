@@ -8,10 +8,7 @@ import { cityLabel, type CityLabelKey, type CityLanguage } from "../city/labels.
 import { formatClock, formatRate } from "../city/model.ts";
 import type { LiveClassState } from "../state.ts";
 import { SLO_TARGET } from "../../../shared/game/score.ts";
-
-export function pct(v: number, digits = 2): string {
-  return `${(v * 100).toFixed(digits)}%`;
-}
+import { percent } from "../ui/format.ts";
 
 export function setText(node: Element, text: string): void {
   if (node.textContent !== text) node.textContent = text;
@@ -33,7 +30,7 @@ export function displayHud(lang: CityLanguage): DisplayHud {
     nodesLine: $("nodesLine"), podsLine: $("podsLine"), rpsLine: $("rpsLine"), eventsTitle: $("eventsTitle"), events: $("events"),
   };
   el.availabilityLabel.textContent = L("display.availability");
-  el.sloTarget.textContent = L("display.slo", { target: pct(SLO_TARGET, 0) });
+  el.sloTarget.textContent = L("display.slo", { target: percent(SLO_TARGET, 0) });
   el.budgetLabel.textContent = L("display.budget");
   el.eventsTitle.textContent = L("display.events");
   let lastEventsKey = "";
@@ -88,7 +85,7 @@ export function displayHud(lang: CityLanguage): DisplayHud {
   return {
     render(s) {
       const met = s.availability >= SLO_TARGET;
-      setText(el.availability, pct(s.availability));
+      setText(el.availability, percent(s.availability, 2));
       setText(el.sloMark, met ? "✓" : "✕");
       el.sloMark.dataset.ok = String(met);
       setText(el.sloWords, L(met ? "display.sloMet" : "display.sloMissed"));
@@ -99,7 +96,7 @@ export function displayHud(lang: CityLanguage): DisplayHud {
       el.budgetFill.style.width = `${width * 100}%`;
       el.budgetFill.dataset.level = budget > 0.5 ? "ok" : budget > 0.2 ? "warn" : "bad";
       el.budgetMeter.setAttribute("aria-valuenow", String(Math.round(budget * 100)));
-      setText(el.budgetWords, budget >= 0 ? L("display.budgetLeft", { pct: pct(budget, 0) }) : L("display.budgetSpent"));
+      setText(el.budgetWords, budget >= 0 ? L("display.budgetLeft", { pct: percent(budget, 0) }) : L("display.budgetSpent"));
 
       let readyNodes = 0;
       s.nodes.forEach((n) => {

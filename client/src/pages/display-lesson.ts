@@ -7,6 +7,7 @@
 import "../ui/display-lesson.css";
 import type { LiveClassState } from "../state.ts";
 import { h, replace } from "../ui/dom.ts";
+import { setText } from "./display-hud.ts";
 import { icon } from "../ui/icons.ts";
 import type { Translate } from "../ui/format.ts";
 import { barsList, imageLayers } from "../ui/lesson.ts";
@@ -121,6 +122,3 @@ export function displayLesson(el: DisplayLessonElements, tr: Translate, lang: La
   };
 }
 
-function setText(node: HTMLElement, text: string): void {
-  if (node.textContent !== text) node.textContent = text;
-}
